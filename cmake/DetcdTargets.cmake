@@ -1,0 +1,28 @@
+# Helpers that give every detcd target the same shape.
+
+# detcd_library(NAME SOURCES... [DEPS targets...])
+#   A static library of detcd's own code, with detcd's warnings; headers are
+#   included by path from the repository root ("sim/Scheduler.h").
+function(detcd_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE detcd_warnings)
+endfunction()
+
+# detcd_test(NAME SOURCES... [DEPS targets...] [LABELS labels...])
+#   A GoogleTest (+ RapidCheck) executable; each TEST becomes one ctest entry,
+#   discovered when ctest runs (not at build time, which keeps builds fast).
+#   Label "long" marks tests that CI runs with a modest seed budget.
+function(detcd_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} rapidcheck rapidcheck_gtest
+    GTest::gtest GTest::gmock GTest::gtest_main detcd_warnings)
+  set(labels unit)
+  if(ARG_LABELS)
+    set(labels ${ARG_LABELS})
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "${labels}")
+endfunction()
