@@ -26,3 +26,19 @@ function(detcd_test name)
   endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "${labels}")
 endfunction()
+
+# detcd_proto_library(NAME PROTOS files... [DEPS proto-libraries...])
+#   Generates C++ from .proto files under proto/ into build/gen and wraps it in
+#   a static library. Include generated headers as "proto/<file>.pb.h".
+#   Generated code is compiled without detcd's warnings.
+find_package(Protobuf REQUIRED)
+function(detcd_proto_library name)
+  cmake_parse_arguments(ARG "" "" "PROTOS;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_PROTOS})
+  set(gen_dir "${CMAKE_BINARY_DIR}/gen")
+  file(MAKE_DIRECTORY "${gen_dir}")
+  protobuf_generate(TARGET ${name} LANGUAGE cpp
+    IMPORT_DIRS "${PROJECT_SOURCE_DIR}" PROTOC_OUT_DIR "${gen_dir}")
+  target_include_directories(${name} SYSTEM PUBLIC "${gen_dir}")
+  target_link_libraries(${name} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
+endfunction()
