@@ -1,0 +1,50 @@
+#include "env/AsioClock.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+
+namespace detcd::env {
+
+struct AsioClock::Impl {
+  explicit Impl(boost::asio::io_context& ioContext) : io(ioContext) {}
+  boost::asio::io_context& io;
+  std::chrono::steady_clock::time_point epoch = std::chrono::steady_clock::now();
+  TimerId nextId = 1;
+  // Ordered by id, which is the order timers were set: equal deadlines fire in that order because
+  // Asio runs expired timers in the order their waits were started.
+  std::map<TimerId, std::unique_ptr<boost::asio::steady_timer>> timers;
+};
+
+AsioClock::AsioClock(boost::asio::io_context& io) : impl_(std::make_unique<Impl>(io)) {}
+
+AsioClock::~AsioClock() = default;
+
+Nanos AsioClock::now() const {
+  return std::chrono::duration_cast<Nanos>(std::chrono::steady_clock::now() - impl_->epoch);
+}
+
+TimerId AsioClock::after(Nanos delay, Callback callback) {
+  const TimerId id = impl_->nextId++;
+  auto timer = std::make_unique<boost::asio::steady_timer>(impl_->io);
+  timer->expires_after(delay < Nanos::zero() ? Nanos::zero() : delay);
+  timer->async_wait([this, id, cb = std::move(callback)](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: the timer object may already be gone
+    impl_->timers.erase(id);
+    cb();
+  });
+  impl_->timers.emplace(id, std::move(timer));
+  return id;
+}
+
+bool AsioClock::cancel(TimerId id) {
+  auto it = impl_->timers.find(id);
+  if (it == impl_->timers.end()) return false;
+  it->second->cancel();
+  impl_->timers.erase(it);
+  return true;
+}
+
+std::size_t AsioClock::pending() const { return impl_->timers.size(); }
+
+}  // namespace detcd::env

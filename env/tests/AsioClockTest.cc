@@ -1,0 +1,53 @@
+// The real Clock: timers fire in deadline order on the io_context, cancel works, now() is monotonic.
+#include "env/AsioClock.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <vector>
+
+namespace detcd::env {
+namespace {
+
+TEST(AsioClockTest, TimersFireInDeadlineOrderAndCancelled) {
+  boost::asio::io_context io;
+  AsioClock clock(io);
+  std::vector<int> fired;
+  clock.after(3ms, [&] { fired.push_back(3); });
+  clock.after(1ms, [&] { fired.push_back(1); });
+  const TimerId cancelled = clock.after(2ms, [&] { fired.push_back(2); });
+  EXPECT_EQ(clock.pending(), 3u);
+  EXPECT_TRUE(clock.cancel(cancelled));
+  EXPECT_FALSE(clock.cancel(cancelled));
+  const Nanos start = clock.now();
+  io.run();
+  EXPECT_EQ(fired, (std::vector<int>{1, 3}));
+  EXPECT_GE(clock.now() - start, 3ms);  // a lower bound only: never assert wall-clock speed
+  EXPECT_EQ(clock.pending(), 0u);
+}
+
+TEST(AsioClockTest, CallbackMaySetTimers) {
+  boost::asio::io_context io;
+  AsioClock clock(io);
+  int count = 0;
+  std::function<void()> again = [&] {
+    if (++count < 3) clock.after(0ns, again);
+  };
+  clock.after(0ns, again);
+  io.run();
+  EXPECT_EQ(count, 3);
+}
+
+TEST(AsioClockTest, DestroyedClockCancelsItsTimers) {
+  boost::asio::io_context io;
+  bool fired = false;
+  {
+    AsioClock clock(io);
+    clock.after(1ms, [&] { fired = true; });
+  }
+  io.run();
+  EXPECT_FALSE(fired);
+}
+
+}  // namespace
+}  // namespace detcd::env
