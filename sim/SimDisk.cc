@@ -202,15 +202,11 @@ std::error_code SimDisk::sync(const std::string& path, Inode& inode) {
       const std::uint64_t begin = s * kSectorSize;
       const std::uint64_t end = std::min<std::uint64_t>(begin + kSectorSize, inode.data.size());
       if (begin >= end) continue;
-      std::string replacement = rng_.chance(0.5) ? rng_.bytes(end - begin) : std::string();
-      if (replacement.empty()) {
-        replacement.assign(end - begin, '\0');
-        for (std::uint64_t i = begin; i < end && i < inode.durable.size(); ++i) {
-          replacement[i - begin] = inode.durable[i];
-        }
+      if (rng_.chance(0.5)) {
+        garble(inode, inode.data, begin, end);
+      } else {
+        for (std::uint64_t i = begin; i < end; ++i) inode.data[i] = durableByte(inode, i);
       }
-      std::copy(replacement.begin(), replacement.end(),
-                inode.data.begin() + static_cast<std::ptrdiff_t>(begin));
     }
     return fault("fsync-eio", path);
   }
@@ -327,6 +323,24 @@ bool SimDisk::exists(const std::string& rawPath) {
   return online_ && (files_.count(path) != 0 || dirs_.count(path) != 0);
 }
 
+char SimDisk::durableByte(const Inode& inode, std::uint64_t i) {
+  return i < inode.durable.size() ? inode.durable[i] : '\0';
+}
+
+void SimDisk::garble(const Inode& inode, std::string& target, std::uint64_t begin,
+                     std::uint64_t end) {
+  // Only bytes the unsynced writes changed are at risk: synced bytes that share the sector keep
+  // their value (a sector write rewrites them with what they already held). Garbage never equals
+  // the new byte, so garbled data can never pass for the new data.
+  for (std::uint64_t i = begin; i < end; ++i) {
+    const char fresh = inode.data[i];
+    if (fresh == durableByte(inode, i)) continue;
+    const auto r = static_cast<unsigned char>(rng_.below(255));
+    const auto f = static_cast<unsigned char>(fresh);
+    target[i] = static_cast<char>(r >= f ? r + 1 : r);
+  }
+}
+
 void SimDisk::crashInode(Inode& inode, CrashMode mode) {
   switch (mode) {
     case CrashMode::kRandom:
@@ -349,23 +363,38 @@ void SimDisk::crashInode(Inode& inode, CrashMode mode) {
         result.resize(std::min<std::uint64_t>(inode.minSizeSinceSync, result.size()));
         result.resize(inode.data.size(), '\0');
       }
+      // Sectors reach the platter in any order; each dirty one holds new data, old data or
+      // garbage. A torn write is torn: at least one of its sectors is not new, so the whole
+      // unsynced change never survives intact (that is kKept).
+      std::vector<std::uint64_t> sectors;
       for (const std::uint64_t s : inode.dirty) {
-        const std::uint64_t begin = s * kSectorSize;
-        const std::uint64_t end = std::min<std::uint64_t>(begin + kSectorSize, result.size());
-        if (begin >= end) continue;
-        switch (rng_.below(3)) {
-          case 0:  // the new sector was written
-            for (std::uint64_t i = begin; i < end && i < inode.data.size(); ++i) {
-              result[i] = inode.data[i];
-            }
+        if (s * kSectorSize < result.size()) sectors.push_back(s);
+      }
+      std::vector<int> outcome(sectors.size());  // 0 new, 1 old, 2 garbage
+      std::vector<std::size_t> changed;           // sectors whose new data differs from the old
+      bool allNew = true;
+      for (std::size_t k = 0; k < sectors.size(); ++k) {
+        outcome[k] = static_cast<int>(rng_.below(3));
+        const std::uint64_t begin = sectors[k] * kSectorSize;
+        const std::uint64_t end = std::min<std::uint64_t>(begin + kSectorSize, inode.data.size());
+        for (std::uint64_t i = begin; i < end; ++i) {
+          if (inode.data[i] != durableByte(inode, i)) {
+            changed.push_back(k);
+            allNew = allNew && outcome[k] == 0;
             break;
-          case 1:  // the old sector is still there
-            break;
-          default: {  // the sector was being written when power went: garbage
-            const std::string garbage = rng_.bytes(end - begin);
-            std::copy(garbage.begin(), garbage.end(),
-                      result.begin() + static_cast<std::ptrdiff_t>(begin));
           }
+        }
+      }
+      if (allNew && !changed.empty()) outcome[changed[rng_.below(changed.size())]] = 2;
+      for (std::size_t k = 0; k < sectors.size(); ++k) {
+        const std::uint64_t begin = sectors[k] * kSectorSize;
+        const std::uint64_t end = std::min<std::uint64_t>(begin + kSectorSize, result.size());
+        if (outcome[k] == 0) {
+          for (std::uint64_t i = begin; i < end && i < inode.data.size(); ++i) {
+            result[i] = inode.data[i];
+          }
+        } else if (outcome[k] == 2) {
+          garble(inode, result, begin, std::min<std::uint64_t>(end, inode.data.size()));
         }
       }
       inode.durable = std::move(result);

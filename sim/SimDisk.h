@@ -23,8 +23,9 @@ enum class CrashMode {
   kRandom,  ///< one of the three below, drawn from the disk's stream at each crash
   kLost,    ///< every unsynced write, truncate and directory operation is undone
   kKept,    ///< everything written reached the platter after all
-  kTorn,    ///< per 512-byte sector: new data, old data or garbage; per directory, a prefix of
-            ///< its pending operations; the file size either old or new
+  kTorn,    ///< per dirty 512-byte sector: new data, old data or garbage (in the bytes the
+            ///< unsynced writes changed), never all new; per directory, a prefix of its pending
+            ///< operations; each file's size either the old or the new one
 };
 
 std::string_view toString(CrashMode mode);
@@ -113,6 +114,10 @@ class SimDisk final : public env::Disk {
   std::error_code fault(std::string_view kind, const std::string& path);
   void applyDurably(const DirOp& op);
   void crashInode(Inode& inode, CrashMode mode);
+  /// The byte at `i` on the platter (zero past its end).
+  static char durableByte(const Inode& inode, std::uint64_t i);
+  /// Overwrites with random bytes, in target[begin, end), the bytes that unsynced writes changed.
+  void garble(const Inode& inode, std::string& target, std::uint64_t begin, std::uint64_t end);
   void trace(std::string_view kind, std::initializer_list<env::TraceField> fields);
 
   env::NodeId node_;
