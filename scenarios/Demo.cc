@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <ostream>
@@ -33,10 +34,8 @@ class PingProcess final : public sim::Process {
     env_.disk.syncDir("data");
     const auto size = log_->size();
     const auto content = log_->read(0, size ? *size : 0);
-    std::uint64_t lines = 0;
-    if (content) {
-      for (char c : *content) lines += c == '\n' ? 1 : 0;
-    }
+    const auto lines =
+        content ? static_cast<std::uint64_t>(std::count(content->begin(), content->end(), '\n')) : 0;
     env_.tracer.event("recovered", {{"records", lines}});
     env_.transport.setReceiver(
         [this](NodeId from, std::string payload) { onPing(from, payload); });
@@ -66,6 +65,15 @@ class PingProcess final : public sim::Process {
   std::uint64_t sent_ = 0;
   int unsynced_ = 0;
 };
+
+/// Complete lines in a node's log, as the node itself would read them now.
+std::uint64_t loggedPings(sim::Simulation& simulation, NodeId id) {
+  auto file = simulation.host(id).disk().open("data/pings.log", {});
+  if (!file) return 0;
+  const auto content = (*file)->read(0, *(*file)->size());
+  if (!content) return 0;
+  return static_cast<std::uint64_t>(std::count(content->begin(), content->end(), '\n'));
+}
 
 std::string seconds(Nanos t) { return fmt::format("{:.3f}s", static_cast<double>(t.count()) / 1e9); }
 
@@ -120,7 +128,7 @@ DemoResult runDemo(std::uint64_t seed, std::ostream* out, const std::string& tra
   });
   simulation.at(3s, "fault", [&] {
     simulation.host(3).restart();
-    say("restart: node 3 reads its log back");
+    say(fmt::format("restart: node 3 read back {} pings from its log", loggedPings(simulation, 3)));
   });
   simulation.at(3500ms, "fault", [&] {
     simulation.host(2).pause();
@@ -143,15 +151,8 @@ DemoResult runDemo(std::uint64_t seed, std::ostream* out, const std::string& tra
   result.messagesDelivered = stats.delivered;
   result.messagesDropped = stats.dropped;
   for (NodeId id : nodes) {
-    auto& disk = simulation.host(id).disk();
-    std::uint64_t lines = 0;
-    if (auto file = disk.open("data/pings.log", {})) {
-      if (auto content = (*file)->read(0, *(*file)->size())) {
-        for (char c : *content) lines += c == '\n' ? 1 : 0;
-      }
-    }
-    result.summary += fmt::format("node {}: {} pings logged, incarnation {}\n", id, lines,
-                                  simulation.host(id).incarnation());
+    result.summary += fmt::format("node {}: {} pings logged, incarnation {}\n", id,
+                                  loggedPings(simulation, id), simulation.host(id).incarnation());
   }
   result.traceEvents = simulation.trace().events();
   result.traceHash = simulation.trace().hash();

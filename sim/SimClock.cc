@@ -50,12 +50,14 @@ void SimClock::arm(env::TimerId id, Timer& timer) {
   // A timer set inside a handler is measured from the handler's own time (after its I/O), but
   // can be scheduled no earlier than the scheduler's present.
   const env::Nanos when = std::max(globalAt(timer.deadline), scheduler_.now());
-  timer.event = scheduler_.at(when, [this, id, inc = loop_.incarnation()] { onDue(id, inc); });
+  timer.incarnation = loop_.incarnation();
+  timer.event = scheduler_.at(when, [this, id] { onDue(id); });
 }
 
-void SimClock::onDue(env::TimerId id, std::uint64_t incarnation) {
+void SimClock::onDue(env::TimerId id) {
   auto it = timers_.find(id);
   if (it == timers_.end()) return;
+  const std::uint64_t incarnation = it->second.incarnation;
   it->second.event = 0;
   switch (loop_.admit(incarnation)) {
     case NodeLoop::Admission::kRun: {
@@ -66,7 +68,7 @@ void SimClock::onDue(env::TimerId id, std::uint64_t incarnation) {
       break;
     }
     case NodeLoop::Admission::kWait:
-      loop_.defer([this, id, incarnation] { onDue(id, incarnation); });
+      loop_.defer([this, id] { onDue(id); });
       break;
     case NodeLoop::Admission::kDrop:
       timers_.erase(it);

@@ -50,13 +50,14 @@ class SimClock final : public env::Clock {
   struct Timer {
     env::Nanos deadline;  // local time
     Callback callback;
-    EventId event;
+    EventId event;             // 0 while held by the node loop
+    std::uint64_t incarnation;  // of the process that set it
   };
   /// Global time at which local time reaches `local` (rounded up: never fire early).
   env::Nanos globalAt(env::Nanos local) const;
   env::Nanos localAt(env::Nanos global) const;
   void arm(env::TimerId id, Timer& timer);
-  void onDue(env::TimerId id, std::uint64_t incarnation);
+  void onDue(env::TimerId id);
   void reaimAll();
 
   Scheduler& scheduler_;
