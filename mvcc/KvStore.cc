@@ -226,7 +226,7 @@ Status KvStore::applyRange(const WriteTxn* t, const RangeRequest& req,
         (req.min_create_revision() != 0 && rec->createRevision < req.min_create_revision())) {
       continue;
     }
-    fillKv(rev, *rec, req.keys_only(), &kvs.emplace_back());
+    fillKv(rev, *rec, false, &kvs.emplace_back());  // values stay until sorted by VALUE
   }
   auto order = req.sort_order();
   if (req.sort_target() != RangeRequest::KEY && order == RangeRequest::NONE) {
@@ -250,6 +250,9 @@ Status KvStore::applyRange(const WriteTxn* t, const RangeRequest& req,
   resp->set_count(rr.count);
   resp->mutable_kvs()->Reserve(static_cast<int>(kvs.size()));
   for (auto& kv : kvs) {
+    if (req.keys_only()) {
+      kv.clear_value();
+    }
     *resp->add_kvs() = std::move(kv);
   }
   return {};
