@@ -85,6 +85,26 @@ void KeyIndex::compact(int64_t atRev, std::vector<Revision>& removed) {
   generations_.erase(generations_.begin(), generations_.begin() + genIdx);
 }
 
+std::optional<Revision> KeyIndex::keep(int64_t atRev) const {
+  if (empty()) {
+    return std::nullopt;
+  }
+  size_t genIdx = 0;
+  while (genIdx + 1 < generations_.size() && generations_[genIdx].revs.back().main <= atRev) {
+    ++genIdx;
+  }
+  const Generation& g = generations_[genIdx];
+  size_t n = g.revs.size();
+  while (n > 0 && g.revs[n - 1].main > atRev) {
+    --n;
+  }
+  // Nothing <= atRev, or only the tombstone that closes the generation.
+  if (n == 0 || (n == g.revs.size() && genIdx + 1 != generations_.size())) {
+    return std::nullopt;
+  }
+  return g.revs[n - 1];
+}
+
 std::vector<Revision> KeyIndex::revisions() const {
   std::vector<Revision> out;
   for (const Generation& g : generations_) {

@@ -48,6 +48,11 @@ class KeyIndex {
   /// only its tombstone. Appends each dropped revision to `removed`.
   void compact(int64_t atRev, std::vector<Revision>& removed);
 
+  /// The revision that compaction at `atRev` would keep readable for this key (the newest
+  /// put <= atRev of the generation alive at atRev), or nullopt (etcd's keyIndex.keep,
+  /// which HashKV uses to skip revisions that compaction is about to drop).
+  std::optional<Revision> keep(int64_t atRev) const;
+
   /// True when nothing is stored (the key can be dropped from the index).
   bool empty() const { return generations_.size() == 1 && generations_.front().revs.empty(); }
   /// True when the newest generation is live (the key currently exists).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/crc.hpp>
 #include <cassert>
+#include <set>
 
 #include "mvcc/RequestChecks.h"
 
@@ -567,11 +568,22 @@ Status KvStore::hashKV(const etcdserverpb::HashKVRequest& req,
   if (rev <= 0) {
     rev = currentRev_;
   }
+  // etcd hashes revisions <= compacted one only if they stay readable at `rev` (keep set);
+  // revisions after the compacted one are all hashed.
+  std::set<Revision> keep;
+  for (const auto& [key, ki] : index_) {
+    if (auto r = ki.keep(rev)) {
+      keep.insert(*r);
+    }
+  }
   boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
   crc.process_bytes("key", 3);
   std::string buf;
   mvccpb::KeyValue kv;
   for (auto it = records_.begin(); it != records_.end() && it->first.main <= rev; ++it) {
+    if (it->first.main <= compactRev_ && !keep.empty() && !keep.contains(it->first)) {
+      continue;
+    }
     const std::string k = revisionBytes(it->first, it->second.tombstone);
     crc.process_bytes(k.data(), k.size());
     kv.Clear();
