@@ -126,6 +126,40 @@ void Lessor::promote(int64_t nowNs, int64_t extendNs) {
   for (auto& [id, l] : leases_) {
     l.expiryNs = expiryAt(nowNs, l.ttlSeconds, extendNs);
   }
+  if (leases_.size() < kRevokeRatePerSecond) {
+    return;  // no pile-up possible
+  }
+  // etcd 3.4: spread expiries so that at most 3/4 of the revoke rate falls in any one-second
+  // window after the promotion; later leases of a crowded window move back.
+  std::vector<Lease*> byExpiry;
+  for (auto& [id, l] : leases_) {
+    byExpiry.push_back(&l);
+  }
+  std::stable_sort(byExpiry.begin(), byExpiry.end(),
+                   [](const Lease* a, const Lease* b) { return a->expiryNs < b->expiryNs; });
+  const int64_t target = (3 * static_cast<int64_t>(kRevokeRatePerSecond)) / 4;
+  int64_t baseWindow = byExpiry.front()->expiryNs - nowNs;
+  int64_t nextWindow = baseWindow + kNsPerSecond;
+  int64_t expires = 0;
+  for (Lease* l : byExpiry) {
+    const int64_t remaining = l->expiryNs - nowNs;
+    if (remaining > nextWindow) {
+      baseWindow = remaining;
+      nextWindow = baseWindow + kNsPerSecond;
+      expires = 1;
+      continue;
+    }
+    ++expires;
+    if (expires <= target) {
+      continue;
+    }
+    double rateDelay = static_cast<double>(kNsPerSecond) *
+                       (static_cast<double>(expires) / static_cast<double>(target));
+    rateDelay -= static_cast<double>(remaining - baseWindow);
+    const auto delay = static_cast<int64_t>(rateDelay);
+    nextWindow = baseWindow + delay;
+    l->expiryNs = expiryAt(nowNs, l->ttlSeconds, delay + extendNs);
+  }
 }
 
 void Lessor::demote() {

@@ -28,6 +28,9 @@ class Lessor {
  public:
   /// etcd's MaxLeaseTTL: 9,000,000,000 seconds.
   static constexpr int64_t kMaxLeaseTtlSeconds = 9'000'000'000;
+  /// etcd's leaseRevokeRate: the most leases revoked per second. The node should revoke
+  /// at most half of it per 500 ms check (expired()'s `limit`).
+  static constexpr size_t kRevokeRatePerSecond = 1000;
   /// Expiry of a lease on a non-primary lessor.
   static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
@@ -72,7 +75,9 @@ class Lessor {
   void attach(int64_t id, const std::string& key);
   void detach(int64_t id, const std::string& key);
 
-  /// Becomes primary at `nowNs`: every lease expires at now + TTL + extendNs.
+  /// Becomes primary at `nowNs`: every lease expires at now + TTL + extendNs. With at
+  /// least kRevokeRatePerSecond leases, expiries are then spread as etcd 3.4 does so that
+  /// no one-second window holds more than 3/4 of the revoke rate.
   void promote(int64_t nowNs, int64_t extendNs);
   /// Stops being primary: no lease expires.
   void demote();

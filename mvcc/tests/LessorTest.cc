@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "mvcc/KvStore.h"
 #include "mvcc/tests/StoreTestUtil.h"
 
@@ -81,6 +83,32 @@ TEST(LessorTest, RevokeReturnsAttachedKeysInKeyOrder) {
   ASSERT_TRUE(l.revoke(1, &keys).ok());
   EXPECT_EQ(keys, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(l.revoke(1, &keys), errors::leaseNotFound());
+}
+
+TEST(LessorTest, PromoteSpreadsAPileUpOfExpiries) {
+  Lessor l(2);
+  for (int64_t id = 1; id <= 2000; ++id) {
+    ASSERT_TRUE(l.grant(id, 10, 0).ok());
+  }
+  l.promote(0, 0);
+  // All 2000 would expire at 10 s; at most 750 may expire in any one-second window.
+  std::map<int64_t, int> perSecond;
+  int64_t latest = 0;
+  for (const Lessor::Lease* lease : l.leases()) {
+    EXPECT_GE(lease->expiryNs, 10 * kSec);
+    ++perSecond[lease->expiryNs / kSec];
+    latest = std::max(latest, lease->expiryNs);
+  }
+  for (const auto& [second, n] : perSecond) {
+    EXPECT_LE(n, 750) << "second " << second;
+  }
+  EXPECT_LT(latest, 13 * kSec);
+  // Below the revoke rate nothing moves.
+  Lessor few(2);
+  ASSERT_TRUE(few.grant(1, 10, 0).ok());
+  ASSERT_TRUE(few.grant(2, 10, 0).ok());
+  few.promote(0, 0);
+  EXPECT_EQ(few.lookup(2)->expiryNs, 10 * kSec);
 }
 
 class StoreLeaseTest : public ::testing::Test {
