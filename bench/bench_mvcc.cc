@@ -5,13 +5,13 @@
 //   build/bin/bench_mvcc --benchmark_min_time=2
 
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <random>
 #include <string>
-#include <unistd.h>
 
 #include "mvcc/KvStore.h"
 

@@ -53,24 +53,23 @@ bool compareKv(const Compare& c, const mvccpb::KeyValue& kv) {
   int result = 0;
   switch (c.target()) {
     case Compare::VALUE: {
-      const std::string& v =
-          c.target_union_case() == Compare::kValue ? c.value() : std::string();
+      const std::string& v = c.target_union_case() == Compare::kValue ? c.value() : std::string();
       result = kv.value().compare(v);
       result = result < 0 ? -1 : (result > 0 ? 1 : 0);
       break;
     }
     case Compare::CREATE:
-      result = compareInt(kv.create_revision(),
-                          c.target_union_case() == Compare::kCreateRevision ? c.create_revision()
-                                                                             : 0);
+      result =
+          compareInt(kv.create_revision(),
+                     c.target_union_case() == Compare::kCreateRevision ? c.create_revision() : 0);
       break;
     case Compare::MOD:
       result = compareInt(kv.mod_revision(),
                           c.target_union_case() == Compare::kModRevision ? c.mod_revision() : 0);
       break;
     case Compare::VERSION:
-      result = compareInt(kv.version(),
-                          c.target_union_case() == Compare::kVersion ? c.version() : 0);
+      result =
+          compareInt(kv.version(), c.target_union_case() == Compare::kVersion ? c.version() : 0);
       break;
     case Compare::LEASE:
       result = compareInt(kv.lease(), c.target_union_case() == Compare::kLease ? c.lease() : 0);
@@ -117,8 +116,7 @@ uint64_t mix(uint64_t x) {
 
 }  // namespace
 
-KvStore::KvStore(KvStoreOptions options)
-    : options_(options), lessor_(options.minLeaseTtlSeconds) {}
+KvStore::KvStore(KvStoreOptions options) : options_(options), lessor_(options.minLeaseTtlSeconds) {}
 
 KvStore::KeyRange KvStore::keyRange(std::string_view key, std::string_view rangeEnd) {
   if (rangeEnd.empty()) {
@@ -235,13 +233,11 @@ Status KvStore::applyRange(const WriteTxn* t, const RangeRequest& req,
   }
   const auto target = req.sort_target();
   if (order == RangeRequest::ASCEND) {
-    std::stable_sort(kvs.begin(), kvs.end(), [target](const auto& a, const auto& b) {
-      return lessByTarget(target, a, b);
-    });
+    std::stable_sort(kvs.begin(), kvs.end(),
+                     [target](const auto& a, const auto& b) { return lessByTarget(target, a, b); });
   } else if (order == RangeRequest::DESCEND) {
-    std::stable_sort(kvs.begin(), kvs.end(), [target](const auto& a, const auto& b) {
-      return lessByTarget(target, b, a);
-    });
+    std::stable_sort(kvs.begin(), kvs.end(),
+                     [target](const auto& a, const auto& b) { return lessByTarget(target, b, a); });
   }
   if (req.limit() > 0 && static_cast<int64_t>(kvs.size()) > req.limit()) {
     kvs.resize(static_cast<size_t>(req.limit()));
@@ -266,8 +262,7 @@ Status KvStore::range(const RangeRequest& req, etcdserverpb::RangeResponse* resp
   return applyRange(nullptr, req, resp);
 }
 
-void KvStore::putKey(WriteTxn& t, const std::string& key, const std::string& value,
-                     int64_t lease) {
+void KvStore::putKey(WriteTxn& t, const std::string& key, const std::string& value, int64_t lease) {
   const Revision rev{currentRev_ + 1, t.changes};
   auto it = index_.find(key);
   if (it == index_.end()) {
@@ -721,8 +716,8 @@ Status KvStore::restore(const detcd::mvccsnappb::Snapshot& snap) {
   for (const auto& r : snap.records()) {
     const Revision rev{r.main(), r.sub()};
     if (!(prev < rev) || rev.main > snap.current_revision()) {
-      return bad("record revision {" + std::to_string(rev.main) + "," +
-                 std::to_string(rev.sub) + "} out of order");
+      return bad("record revision {" + std::to_string(rev.main) + "," + std::to_string(rev.sub) +
+                 "} out of order");
     }
     prev = rev;
     auto it = index.find(r.key());

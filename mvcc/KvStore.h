@@ -154,10 +154,10 @@ class KvStore {
   static void fillKv(Revision rev, const Record& r, bool keysOnly, mvccpb::KeyValue* kv);
 
   int64_t readRevision(const WriteTxn* t) const;
-  Status rangeKeys(const KeyRange& r, int64_t reqRev, int64_t limit, bool countOnly,
-                   int64_t curRev, RangeResult* out) const;
-  void visitIndex(const KeyRange& r, const std::function<void(const std::string&,
-                                                                const KeyIndex&)>& fn) const;
+  Status rangeKeys(const KeyRange& r, int64_t reqRev, int64_t limit, bool countOnly, int64_t curRev,
+                   RangeResult* out) const;
+  void visitIndex(const KeyRange& r,
+                  const std::function<void(const std::string&, const KeyIndex&)>& fn) const;
 
   Status applyRange(const WriteTxn* t, const etcdserverpb::RangeRequest& req,
                     etcdserverpb::RangeResponse* resp) const;

@@ -29,8 +29,12 @@ struct Status {
 /// etcd's client-visible errors. Each returns a Status whose message is etcd's verbatim.
 namespace errors {
 inline Status make(StatusCode code, std::string message) { return {code, std::move(message)}; }
-inline Status emptyKey() { return make(StatusCode::kInvalidArgument, "etcdserver: key is not provided"); }
-inline Status keyNotFound() { return make(StatusCode::kInvalidArgument, "etcdserver: key not found"); }
+inline Status emptyKey() {
+  return make(StatusCode::kInvalidArgument, "etcdserver: key is not provided");
+}
+inline Status keyNotFound() {
+  return make(StatusCode::kInvalidArgument, "etcdserver: key not found");
+}
 inline Status valueProvided() {
   return make(StatusCode::kInvalidArgument, "etcdserver: value is provided");
 }
@@ -60,9 +64,7 @@ inline Status leaseTtlTooLarge() {
 }
 /// Returned by KeepAlive on a lessor that is not the primary (the leader's); the server
 /// forwards the request to the leader instead (etcd: lease.ErrNotPrimary).
-inline Status notPrimary() {
-  return make(StatusCode::kFailedPrecondition, "not a primary lessor");
-}
+inline Status notPrimary() { return make(StatusCode::kFailedPrecondition, "not a primary lessor"); }
 }  // namespace errors
 
 }  // namespace detcd::mvcc

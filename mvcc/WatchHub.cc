@@ -1,7 +1,8 @@
 #include "mvcc/WatchHub.h"
 
-#include <cassert>
 #include <google/protobuf/io/coded_stream.h>
+
+#include <cassert>
 #include <utility>
 
 namespace detcd::mvcc {

@@ -79,8 +79,8 @@ class WatchHub : public CommitListener {
 
   /// Splits `resp` into fragments of at most `maxBytes` each (at least one event each),
   /// every fragment but the last with fragment=true (etcd's sendFragments).
-  static std::vector<etcdserverpb::WatchResponse> fragment(
-      const etcdserverpb::WatchResponse& resp, size_t maxBytes);
+  static std::vector<etcdserverpb::WatchResponse> fragment(const etcdserverpb::WatchResponse& resp,
+                                                           size_t maxBytes);
 
  private:
   struct Watcher {

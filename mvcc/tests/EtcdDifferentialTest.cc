@@ -41,13 +41,13 @@ class RequestGen {
   bool chance(int percent) { return pick(100) < percent; }
 
   std::string key() {
-    static const std::vector<std::string> keys = {"a", "a/1", "a/2", "a/3", "b", "b/1", "c",
-                                                  "d", "e"};
+    static const std::vector<std::string> keys = {"a",   "a/1", "a/2", "a/3", "b",
+                                                  "b/1", "c",   "d",   "e"};
     return keys[static_cast<size_t>(pick(static_cast<int>(keys.size())))];
   }
   std::string end() {
-    static const std::vector<std::string> ends = {std::string(1, '\0'), "b", "c", "a0", "z",
-                                                  "a/2", "d"};
+    static const std::vector<std::string> ends = {
+        std::string(1, '\0'), "b", "c", "a0", "z", "a/2", "d"};
     return ends[static_cast<size_t>(pick(static_cast<int>(ends.size())))];
   }
   std::string value() { return "v" + std::to_string(pick(6)); }
@@ -241,8 +241,9 @@ class EtcdDifferentialTest : public ::testing::Test {
   bool same(int step, const char* what, const Req& req, const grpc::Status& gs, Resp& etcdResp,
             const Status& ds, const Resp& ourResp) {
     const std::string ctx = "step " + std::to_string(step) + " " + what + " " +
-                            req.ShortDebugString() + "\nreplay: DETCD_DIFF_SEED=" +
-                            std::to_string(seed_) + " " + "build/tests/mvcc_etcd_diff_tests";
+                            req.ShortDebugString() +
+                            "\nreplay: DETCD_DIFF_SEED=" + std::to_string(seed_) + " " +
+                            "build/tests/mvcc_etcd_diff_tests";
     if (gs.ok() != ds.ok()) {
       ADD_FAILURE() << ctx << "\netcd: " << (gs.ok() ? "ok" : gs.error_message())
                     << "\ndetcd: " << (ds.ok() ? "ok" : ds.message);

@@ -4,12 +4,11 @@
 // free loopback ports, a temporary data directory, stdout/stderr to a log file in it, and
 // SIGTERM + cleanup on destruction. Test-only: uses the wall clock to wait for readiness.
 
+#include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 namespace detcd::mvcc::testutil {
 

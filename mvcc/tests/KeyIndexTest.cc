@@ -1,6 +1,6 @@
-#include "mvcc/KeyIndex.h"
-
 #include <gtest/gtest.h>
+
+#include "mvcc/KeyIndex.h"
 
 namespace detcd::mvcc {
 namespace {

@@ -188,15 +188,14 @@ TxnRequest makeTxn(const Step& s, int64_t cur) {
 }
 
 template <class Req, class Resp>
-void expectSame(const Req& req, const Status& a, const Resp& ra, const Status& b,
-                const Resp& rb) {
+void expectSame(const Req& req, const Status& a, const Resp& ra, const Status& b, const Resp& rb) {
   if (!(a == b)) {
     RC_FAIL("status differs for " + req.ShortDebugString() + "\nstore: " + a.message +
             "\nmodel: " + b.message);
   }
   if (a.ok() && ra.SerializeAsString() != rb.SerializeAsString()) {
-    RC_FAIL("response differs for " + req.ShortDebugString() + "\nstore: " +
-            ra.ShortDebugString() + "\nmodel: " + rb.ShortDebugString());
+    RC_FAIL("response differs for " + req.ShortDebugString() + "\nstore: " + ra.ShortDebugString() +
+            "\nmodel: " + rb.ShortDebugString());
   }
 }
 

@@ -15,11 +15,11 @@ using VS = std::vector<std::string>;
 class KvStoreRangeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    mustPut(store_, "a", "1");    // rev 2
-    mustPut(store_, "b", "22");   // rev 3
-    mustPut(store_, "c", "3");    // rev 4
-    mustPut(store_, "b", "0");    // rev 5: b version 2
-    mustPut(store_, "ab", "9");   // rev 6
+    mustPut(store_, "a", "1");   // rev 2
+    mustPut(store_, "b", "22");  // rev 3
+    mustPut(store_, "c", "3");   // rev 4
+    mustPut(store_, "b", "0");   // rev 5: b version 2
+    mustPut(store_, "ab", "9");  // rev 6
   }
   KvStore store_;
 };
@@ -58,8 +58,7 @@ TEST_F(KvStoreRangeTest, RangeEndSelectsHalfOpenInterval) {
 }
 
 TEST_F(KvStoreRangeTest, ZeroByteRangeEndMeansEveryKeyFromKey) {
-  EXPECT_EQ(keysOf(mustRange(store_, rangeReq("ab", std::string(1, '\0')))),
-            (VS{"ab", "b", "c"}));
+  EXPECT_EQ(keysOf(mustRange(store_, rangeReq("ab", std::string(1, '\0')))), (VS{"ab", "b", "c"}));
   EXPECT_EQ(keysOf(mustRange(store_, rangeReq(std::string(1, '\0'), std::string(1, '\0')))),
             (VS{"a", "ab", "b", "c"}));
 }
@@ -338,7 +337,7 @@ TEST(KvStoreTest, CompactErrorsAndPhysicalRemoval) {
   mustPut(s, "b", "1");  // 4
   etcdserverpb::DeleteRangeResponse d;
   ASSERT_TRUE(s.deleteRange(delReq("b"), &d).ok());  // 5
-  mustPut(s, "a", "3");  // 6
+  mustPut(s, "a", "3");                              // 6
   etcdserverpb::CompactionRequest c;
   etcdserverpb::CompactionResponse cr;
   c.set_revision(7);

@@ -65,8 +65,8 @@ TEST(KvStoreTxnTest, CompareEveryTargetAndResult) {
   g.set_ttl(60);
   etcdserverpb::LeaseGrantResponse gr;
   ASSERT_TRUE(s.leaseGrant(g, 0, &gr).ok());
-  mustPut(s, "k", "m");        // 2
-  mustPut(s, "k", "m", 9);     // 3: version 2, create 2, mod 3, lease 9
+  mustPut(s, "k", "m");     // 2
+  mustPut(s, "k", "m", 9);  // 3: version 2, create 2, mod 3, lease 9
   using C = Compare;
   EXPECT_TRUE(succeeded(s, cmpInt("k", C::VERSION, C::EQUAL, 2)));
   EXPECT_FALSE(succeeded(s, cmpInt("k", C::VERSION, C::EQUAL, 1)));
@@ -115,9 +115,9 @@ TEST(KvStoreTxnTest, BranchesRunInOneRevisionAndRangesSeeEarlierWrites) {
   mustPut(s, "a", "0");  // 2
   mustPut(s, "c", "0");  // 3
   TxnResponse resp;
-  TxnRequest t = txnOf({cmpVersion("a", Compare::EQUAL, 1)},
-                       {putOp("a", "1"), putOp("b", "1"), rangeOp("a", "c"), delOp("c")},
-                       {putOp("z", "z")});
+  TxnRequest t =
+      txnOf({cmpVersion("a", Compare::EQUAL, 1)},
+            {putOp("a", "1"), putOp("b", "1"), rangeOp("a", "c"), delOp("c")}, {putOp("z", "z")});
   ASSERT_TRUE(s.txn(t, &resp).ok());
   EXPECT_TRUE(resp.succeeded());
   EXPECT_EQ(resp.header().revision(), 4);

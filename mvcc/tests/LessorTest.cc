@@ -1,10 +1,9 @@
-#include "mvcc/Lessor.h"
-
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "mvcc/KvStore.h"
+#include "mvcc/Lessor.h"
 #include "mvcc/tests/StoreTestUtil.h"
 
 namespace detcd::mvcc {
@@ -14,10 +13,10 @@ using namespace testutil;  // NOLINT: request builders
 constexpr int64_t kSec = 1'000'000'000;
 
 TEST(LessorTest, MinimumTtlFollowsEtcdFormula) {
-  EXPECT_EQ(Lessor::minLeaseTtlSeconds(10, 100), 2);   // etcd defaults: 1.5 s -> 2 s
-  EXPECT_EQ(Lessor::minLeaseTtlSeconds(10, 200), 3);   // 3 s
-  EXPECT_EQ(Lessor::minLeaseTtlSeconds(5, 100), 1);    // (15/2)=7 ticks * 100 ms = 0.7 s -> 1
-  EXPECT_EQ(Lessor::minLeaseTtlSeconds(50, 100), 8);   // 7.5 s -> 8
+  EXPECT_EQ(Lessor::minLeaseTtlSeconds(10, 100), 2);  // etcd defaults: 1.5 s -> 2 s
+  EXPECT_EQ(Lessor::minLeaseTtlSeconds(10, 200), 3);  // 3 s
+  EXPECT_EQ(Lessor::minLeaseTtlSeconds(5, 100), 1);   // (15/2)=7 ticks * 100 ms = 0.7 s -> 1
+  EXPECT_EQ(Lessor::minLeaseTtlSeconds(50, 100), 8);  // 7.5 s -> 8
 }
 
 TEST(LessorTest, GrantRaisesTtlToTheMinimumAndRejectsBadInput) {
@@ -39,10 +38,10 @@ TEST(LessorTest, OnlyThePrimaryExpiresLeases) {
   Lessor l(2);
   ASSERT_TRUE(l.grant(1, 10, 0).ok());
   EXPECT_TRUE(l.expired(100 * kSec, 10).empty());  // follower: never
-  l.promote(5 * kSec, 1 * kSec);                     // leader at t=5 s, election timeout 1 s
+  l.promote(5 * kSec, 1 * kSec);                   // leader at t=5 s, election timeout 1 s
   EXPECT_TRUE(l.expired(15 * kSec, 10).empty());
   EXPECT_EQ(l.expired(16 * kSec, 10), (std::vector<int64_t>{1}));  // 5 + 10 + 1
-  ASSERT_TRUE(l.grant(2, 3, 16 * kSec).ok());                       // primary: now + TTL
+  ASSERT_TRUE(l.grant(2, 3, 16 * kSec).ok());                      // primary: now + TTL
   EXPECT_EQ(l.lookup(2)->expiryNs, 19 * kSec);
   EXPECT_EQ(l.expired(20 * kSec, 10), (std::vector<int64_t>{1, 2}));  // oldest first
   EXPECT_EQ(l.expired(20 * kSec, 1), (std::vector<int64_t>{1}));
@@ -159,11 +158,15 @@ TEST_F(StoreLeaseTest, RevokeDeletesEveryAttachedKeyInOneRevision) {
   EXPECT_EQ(store_.leaseRevoke(r, &rr), errors::leaseNotFound());
   // A lease without keys revokes without a new revision.
   grant(2, 10);
-  ASSERT_TRUE(store_.leaseRevoke([] {
-    etcdserverpb::LeaseRevokeRequest x;
-    x.set_id(2);
-    return x;
-  }(), &rr).ok());
+  ASSERT_TRUE(store_
+                  .leaseRevoke(
+                      [] {
+                        etcdserverpb::LeaseRevokeRequest x;
+                        x.set_id(2);
+                        return x;
+                      }(),
+                      &rr)
+                  .ok());
   EXPECT_EQ(rr.header().revision(), 5);
 }
 

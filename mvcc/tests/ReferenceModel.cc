@@ -10,8 +10,7 @@ namespace detcd::mvcc::testutil {
 using etcdserverpb::RangeRequest;
 using etcdserverpb::RequestOp;
 
-bool ReferenceModel::inRange(const std::string& k, const std::string& key,
-                             const std::string& end) {
+bool ReferenceModel::inRange(const std::string& k, const std::string& key, const std::string& end) {
   if (end.empty()) {
     return k == key;
   }
@@ -21,8 +20,7 @@ bool ReferenceModel::inRange(const std::string& k, const std::string& key,
   return k >= key && k < end;
 }
 
-std::set<std::string> ReferenceModel::keysIn(const std::string& key,
-                                             const std::string& end) const {
+std::set<std::string> ReferenceModel::keysIn(const std::string& key, const std::string& end) const {
   std::set<std::string> out;
   for (const auto& [k, h] : history_) {
     if (inRange(k, key, end)) {

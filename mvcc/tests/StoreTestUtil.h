@@ -25,8 +25,7 @@ inline PutRequest putReq(const std::string& key, const std::string& value, int64
   return r;
 }
 
-inline RangeRequest rangeReq(const std::string& key, const std::string& end = "",
-                             int64_t rev = 0) {
+inline RangeRequest rangeReq(const std::string& key, const std::string& end = "", int64_t rev = 0) {
   RangeRequest r;
   r.set_key(key);
   r.set_range_end(end);

@@ -1,5 +1,3 @@
-#include "mvcc/WatchHub.h"
-
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -8,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "mvcc/WatchHub.h"
 #include "mvcc/tests/StoreTestUtil.h"
 
 namespace detcd::mvcc {
@@ -433,8 +432,7 @@ RC_GTEST_PROP(WatchHubPropertyTest, EveryMatchingEventArrivesOnceInOrderAtomical
       RC_ASSERT(store.txn(t, &tr).ok());
       history.emplace_back(tr.header().revision(), key, mvccpb::Event::PUT);
       if (aLive) {
-        history.emplace_back(tr.header().revision(), key == "a" ? "b" : "a",
-                             mvccpb::Event::DELETE);
+        history.emplace_back(tr.header().revision(), key == "a" ? "b" : "a", mvccpb::Event::DELETE);
       }
     } else if (what < 6) {
       etcdserverpb::DeleteRangeResponse d;
