@@ -10,11 +10,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "mvcc/KvStore.h"
+#include "mvcc/WatchHub.h"
 #include "mvcc/tests/EtcdProcess.h"
 #include "proto/rpc.grpc.pb.h"
 
@@ -281,6 +284,17 @@ class EtcdDifferentialTest : public ::testing::Test {
   std::unique_ptr<etcdserverpb::Maintenance::Stub> maint_;
   KvStore store_;
   int errorsCompared_ = 0;
+  std::unique_ptr<grpc::ClientContext> keepAliveCtx_;
+  std::unique_ptr<grpc::ClientReaderWriter<etcdserverpb::LeaseKeepAliveRequest,
+                                           etcdserverpb::LeaseKeepAliveResponse>>
+      keepAlive_;
+
+  void TearDown() override {
+    if (keepAlive_) {
+      keepAlive_->WritesDone();
+      keepAliveCtx_->TryCancel();
+    }
+  }
 };
 
 TEST_F(EtcdDifferentialTest, MinimumLeaseTtlMatches) {
@@ -368,7 +382,7 @@ TEST_F(EtcdDifferentialTest, RandomOperationSequenceMatchesEtcd) {
       etcdserverpb::LeaseRevokeResponse d;
       const grpc::Status gs = lease_->LeaseRevoke(ctx().get(), req, &e);
       ok = same(step, "LeaseRevoke", req, gs, e, store_.leaseRevoke(req, &d), d);
-    } else if (what < 95) {
+    } else if (what < 94) {
       etcdserverpb::LeaseTimeToLiveRequest req;
       req.set_id(gen.leaseId());
       req.set_keys(true);
@@ -381,6 +395,20 @@ TEST_F(EtcdDifferentialTest, RandomOperationSequenceMatchesEtcd) {
         e.set_ttl(d.ttl());
       }
       ok = same(step, "LeaseTimeToLive", req, gs, e, ds, d);
+    } else if (what < 96) {
+      // KeepAlive goes over a bidirectional stream in etcd.
+      if (!keepAlive_) {
+        keepAliveCtx_ = std::make_unique<grpc::ClientContext>();
+        keepAlive_ = lease_->LeaseKeepAlive(keepAliveCtx_.get());
+      }
+      etcdserverpb::LeaseKeepAliveRequest req;
+      req.set_id(gen.leaseId());
+      etcdserverpb::LeaseKeepAliveResponse e;
+      etcdserverpb::LeaseKeepAliveResponse d;
+      const bool sent = keepAlive_->Write(req) && keepAlive_->Read(&e);
+      const grpc::Status gs =
+          sent ? grpc::Status::OK : grpc::Status(grpc::StatusCode::UNAVAILABLE, "stream broke");
+      ok = same(step, "LeaseKeepAlive", req, gs, e, store_.leaseKeepAlive(req, 0, &d), d);
     } else if (what < 97) {
       etcdserverpb::LeaseLeasesRequest req;
       etcdserverpb::LeaseLeasesResponse e;
@@ -410,6 +438,148 @@ TEST_F(EtcdDifferentialTest, RandomOperationSequenceMatchesEtcd) {
             << " of them errors); final revision " << store_.currentRevision() << "\n";
   EXPECT_GE(compared, ops);
   EXPECT_GT(store_.currentRevision(), ops / 10);
+}
+
+/// Watchers with every option, created at random points of a random write sequence (so
+/// that some start in the past, some in the future, some at a compacted revision), receive
+/// the same events from etcd and from the WatchHub: compared per watcher, event by event.
+TEST_F(EtcdDifferentialTest, WatchEventsMatchEtcd) {
+  const int64_t ops = envInt("DETCD_DIFF_WATCH_OPS", 400);
+  RequestGen gen(seed_ + 1);
+  auto watchStub = etcdserverpb::Watch::NewStub(etcd_->channel());
+  grpc::ClientContext wctx;
+  wctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto etcdStream = watchStub->Watch(&wctx);
+  WatchHub hub(store_);
+  const int64_t ours = hub.openStream();
+  int watchers = 0;
+  std::vector<std::vector<etcdserverpb::WatchResponse>> drained;
+  for (int step = 0; step < ops; ++step) {
+    const int64_t cur = store_.currentRevision();
+    const int what = gen.pick(100);
+    if (what < 8 && watchers < 24) {
+      etcdserverpb::WatchRequest req;
+      auto* c = req.mutable_create_request();
+      c->set_key(gen.key());
+      if (gen.chance(50)) {
+        c->set_range_end(gen.end());
+      }
+      if (gen.chance(50)) {
+        c->set_start_revision(std::max<int64_t>(1, cur - gen.pick(30) + 1));
+      }
+      if (gen.chance(20)) {
+        c->add_filters(gen.chance(50) ? etcdserverpb::WatchCreateRequest::NOPUT
+                                      : etcdserverpb::WatchCreateRequest::NODELETE);
+      }
+      c->set_prev_kv(gen.chance(40));
+      ASSERT_TRUE(etcdStream->Write(req));
+      hub.handle(ours, req);
+      ++watchers;
+      continue;
+    }
+    if (what < 60) {
+      const auto req = gen.put();
+      etcdserverpb::PutResponse e;
+      etcdserverpb::PutResponse d;
+      const grpc::Status gs = kv_->Put(ctx().get(), req, &e);
+      ASSERT_TRUE(same(step, "Put", req, gs, e, store_.put(req, &d), d));
+    } else if (what < 75) {
+      const auto req = gen.del();
+      etcdserverpb::DeleteRangeResponse e;
+      etcdserverpb::DeleteRangeResponse d;
+      const grpc::Status gs = kv_->DeleteRange(ctx().get(), req, &e);
+      ASSERT_TRUE(same(step, "DeleteRange", req, gs, e, store_.deleteRange(req, &d), d));
+    } else if (what < 90) {
+      const auto req = gen.txn(cur);
+      etcdserverpb::TxnResponse e;
+      etcdserverpb::TxnResponse d;
+      const grpc::Status gs = kv_->Txn(ctx().get(), req, &e);
+      ASSERT_TRUE(same(step, "Txn", req, gs, e, store_.txn(req, &d), d));
+    } else if (what < 93) {
+      // Which watchers a compaction cancels depends on whether they caught up before it;
+      // etcd catches up every 100 ms, so let both sides catch up first.
+      for (int i = 0; i < 100 && hub.unsyncedWatchers() > 0; ++i) {
+        hub.syncWatchers();
+        drained.push_back(hub.drain(ours));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      etcdserverpb::CompactionRequest req;
+      req.set_revision(cur - gen.pick(10));
+      req.set_physical(true);
+      etcdserverpb::CompactionResponse e;
+      etcdserverpb::CompactionResponse d;
+      const grpc::Status gs = kv_->Compact(ctx().get(), req, &e);
+      ASSERT_TRUE(same(step, "Compact", req, gs, e, store_.compact(req, &d), d));
+    } else if (what < 97) {
+      etcdserverpb::LeaseGrantRequest req;
+      req.set_id(gen.leaseId());
+      req.set_ttl(1000);
+      etcdserverpb::LeaseGrantResponse e;
+      etcdserverpb::LeaseGrantResponse d;
+      const grpc::Status gs = lease_->LeaseGrant(ctx().get(), req, &e);
+      ASSERT_TRUE(same(step, "LeaseGrant", req, gs, e, store_.leaseGrant(req, 0, &d), d));
+    } else {
+      etcdserverpb::LeaseRevokeRequest req;
+      req.set_id(gen.leaseId());
+      etcdserverpb::LeaseRevokeResponse e;
+      etcdserverpb::LeaseRevokeResponse d;
+      const grpc::Status gs = lease_->LeaseRevoke(ctx().get(), req, &e);
+      ASSERT_TRUE(same(step, "LeaseRevoke", req, gs, e, store_.leaseRevoke(req, &d), d));
+    }
+    if (gen.chance(30)) {
+      hub.syncWatchers();  // etcd syncs every 100 ms, i.e. at arbitrary points
+    }
+    drained.push_back(hub.drain(ours));  // as the server would send them
+  }
+  for (int i = 0; i < 1000 && hub.unsyncedWatchers() > 0; ++i) {
+    hub.syncWatchers();
+    drained.push_back(hub.drain(ours));
+  }
+  drained.push_back(hub.drain(ours));
+  // What detcd delivered, per watcher: created/canceled answers and the events.
+  struct Seen {
+    std::vector<std::string> events;
+    std::string control;
+  };
+  auto record = [](std::map<int64_t, Seen>& into, const etcdserverpb::WatchResponse& r) {
+    Seen& s = into[r.watch_id()];
+    if (r.created() || r.canceled()) {
+      s.control +=
+          "created=" + std::to_string(r.created()) + " canceled=" + std::to_string(r.canceled()) +
+          " compact=" + std::to_string(r.compact_revision()) + " reason=" + r.cancel_reason() + ";";
+    }
+    for (const auto& e : r.events()) {
+      s.events.push_back(e.ShortDebugString());
+    }
+  };
+  std::map<int64_t, Seen> want;
+  size_t wantEvents = 0;
+  size_t wantControls = 0;
+  for (const auto& batch : drained) {
+    for (const auto& r : batch) {
+      record(want, r);
+      wantEvents += static_cast<size_t>(r.events_size());
+      wantControls += (r.created() || r.canceled()) ? 1 : 0;
+    }
+  }
+  std::map<int64_t, Seen> got;
+  size_t gotEvents = 0;
+  size_t gotControls = 0;
+  etcdserverpb::WatchResponse r;
+  while ((gotEvents < wantEvents || gotControls < wantControls) && etcdStream->Read(&r)) {
+    record(got, r);
+    gotEvents += static_cast<size_t>(r.events_size());
+    gotControls += (r.created() || r.canceled()) ? 1 : 0;
+  }
+  std::cout << watchers << " watchers, " << gotEvents << " events from etcd, " << wantEvents
+            << " from detcd\n";
+  EXPECT_EQ(gotEvents, wantEvents) << "replay: DETCD_DIFF_SEED=" << seed_;
+  EXPECT_GT(wantEvents, 0u);
+  for (const auto& [id, w] : want) {
+    EXPECT_EQ(got[id].control, w.control) << "watch " << id;
+    EXPECT_EQ(got[id].events, w.events) << "watch " << id << " replay: DETCD_DIFF_SEED=" << seed_;
+  }
+  wctx.TryCancel();
 }
 
 }  // namespace
