@@ -39,7 +39,45 @@ int64_t WatchHub::openStream() {
   return id;
 }
 
-void WatchHub::closeStream(int64_t stream) { streams_.erase(stream); }
+void WatchHub::closeStream(int64_t stream) {
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) {
+    return;
+  }
+  for (auto& [wid, w] : it->second.watchers) {
+    setSynced(stream, w, false);
+  }
+  streams_.erase(it);
+}
+
+void WatchHub::setSynced(int64_t stream, Watcher& w, bool synced) {
+  if (w.synced == synced) {
+    return;
+  }
+  w.synced = synced;
+  const WatcherRef ref{stream, w.id};
+  if (!w.end) {
+    if (synced) {
+      syncedByKey_[w.key][ref] = &w;
+    } else {
+      auto it = syncedByKey_.find(w.key);
+      it->second.erase(ref);
+      if (it->second.empty()) {
+        syncedByKey_.erase(it);
+      }
+    }
+  } else if (synced) {
+    syncedRanges_[ref] = &w;
+  } else {
+    syncedRanges_.erase(ref);
+  }
+}
+
+void WatchHub::erase(int64_t stream, Stream& s, int64_t id) {
+  auto it = s.watchers.find(id);
+  setSynced(stream, it->second, false);
+  s.watchers.erase(it);
+}
 
 void WatchHub::handle(int64_t stream, const WatchRequest& req) {
   auto it = streams_.find(stream);
@@ -47,11 +85,12 @@ void WatchHub::handle(int64_t stream, const WatchRequest& req) {
   Stream& s = it->second;
   switch (req.request_union_case()) {
     case WatchRequest::kCreateRequest:
-      create(s, req.create_request());
+      create(stream, s, req.create_request());
       break;
     case WatchRequest::kCancelRequest: {
       const int64_t id = req.cancel_request().watch_id();
-      if (s.watchers.erase(id) == 1) {
+      if (s.watchers.contains(id)) {
+        erase(stream, s, id);
         WatchResponse resp;
         resp.mutable_header()->set_revision(store_.currentRevision());
         resp.set_watch_id(id);
@@ -72,7 +111,7 @@ void WatchHub::handle(int64_t stream, const WatchRequest& req) {
   }
 }
 
-void WatchHub::create(Stream& s, const WatchCreateRequest& req) {
+void WatchHub::create(int64_t stream, Stream& s, const WatchCreateRequest& req) {
   Watcher w;
   w.key = req.key().empty() ? std::string(1, '\0') : req.key();
   if (req.range_end() == std::string(1, '\0')) {
@@ -107,7 +146,6 @@ void WatchHub::create(Stream& s, const WatchCreateRequest& req) {
   w.id = id;
   const int64_t start = req.start_revision() == 0 ? cur + 1 : req.start_revision();
   w.nextRev = start;
-  w.synced = start > cur;
   for (int f : req.filters()) {
     w.noPut = w.noPut || f == WatchCreateRequest::NOPUT;
     w.noDelete = w.noDelete || f == WatchCreateRequest::NODELETE;
@@ -116,7 +154,8 @@ void WatchHub::create(Stream& s, const WatchCreateRequest& req) {
   w.progressNotify = req.progress_notify();
   w.fragment = req.fragment();
   resp.set_watch_id(id);
-  s.watchers.emplace(id, std::move(w));
+  Watcher& added = s.watchers.emplace(id, std::move(w)).first->second;
+  setSynced(stream, added, start > cur);
   push(s, nullptr, std::move(resp));
 }
 
@@ -157,34 +196,42 @@ bool WatchHub::deliver(Stream& s, Watcher& w, std::vector<mvccpb::Event> events,
 }
 
 void WatchHub::onCommit(int64_t rev, const std::vector<mvccpb::Event>& events) {
-  for (auto& [sid, s] : streams_) {
-    for (auto& [wid, w] : s.watchers) {
-      if (!w.synced || w.nextRev > rev) {
-        continue;
+  // Synced watchers matching each event, found through the index (ordered: deterministic).
+  std::map<WatcherRef, std::pair<Watcher*, std::vector<mvccpb::Event>>> batches;
+  for (const mvccpb::Event& ev : events) {
+    if (auto it = syncedByKey_.find(ev.kv().key()); it != syncedByKey_.end()) {
+      for (const auto& [ref, w] : it->second) {
+        auto& b = batches[ref];
+        b.first = w;
+        b.second.push_back(ev);
       }
-      std::vector<mvccpb::Event> mine;
-      for (const mvccpb::Event& ev : events) {
-        if (w.matches(ev.kv().key())) {
-          mine.push_back(ev);
-        }
-      }
-      if (mine.empty()) {
-        w.nextRev = rev + 1;
-        continue;
-      }
-      if (s.out.size() >= options_.maxPendingResponses) {
-        // Slow reader: catch this revision up from history later instead of blocking.
-        w.synced = false;
-        w.nextRev = rev;
-        continue;
-      }
-      deliver(s, w, std::move(mine), rev);
-      w.nextRev = rev + 1;
     }
+    for (const auto& [ref, w] : syncedRanges_) {
+      if (w->matches(ev.kv().key())) {
+        auto& b = batches[ref];
+        b.first = w;
+        b.second.push_back(ev);
+      }
+    }
+  }
+  for (auto& [ref, batch] : batches) {
+    Watcher& w = *batch.first;
+    if (w.nextRev > rev) {
+      continue;  // starts at a future revision
+    }
+    Stream& s = streams_.at(ref.first);
+    if (s.out.size() >= options_.maxPendingResponses) {
+      // Slow reader: catch this revision up from history later instead of blocking.
+      setSynced(ref.first, w, false);
+      w.nextRev = rev;
+      continue;
+    }
+    deliver(s, w, std::move(batch.second), rev);
+    w.nextRev = rev + 1;
   }
 }
 
-void WatchHub::syncOne(Stream& s, Watcher& w) {
+void WatchHub::syncOne(int64_t stream, Stream& s, Watcher& w) {
   const int64_t cur = store_.currentRevision();
   if (w.nextRev < store_.compactRevision()) {
     WatchResponse resp;
@@ -194,7 +241,7 @@ void WatchHub::syncOne(Stream& s, Watcher& w) {
     resp.set_canceled(true);
     const int64_t id = w.id;
     push(s, nullptr, std::move(resp));
-    s.watchers.erase(id);
+    erase(stream, s, id);
     return;
   }
   std::vector<mvccpb::Event> events;
@@ -239,7 +286,7 @@ void WatchHub::syncOne(Stream& s, Watcher& w) {
     w.nextRev = moreRev;
   } else {
     w.nextRev = cur + 1;
-    w.synced = true;
+    setSynced(stream, w, true);
   }
 }
 
@@ -255,7 +302,7 @@ void WatchHub::syncWatchers() {
       if (s.out.size() >= options_.maxPendingResponses) {
         break;
       }
-      syncOne(s, s.watchers.at(id));
+      syncOne(sid, s, s.watchers.at(id));
     }
   }
 }

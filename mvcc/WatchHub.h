@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mvcc/KvStore.h"
@@ -104,16 +105,26 @@ class WatchHub : public CommitListener {
     std::deque<etcdserverpb::WatchResponse> out;
   };
 
-  void create(Stream& s, const etcdserverpb::WatchCreateRequest& req);
+  /// (stream ID, watch ID)
+  using WatcherRef = std::pair<int64_t, int64_t>;
+
+  void create(int64_t stream, Stream& s, const etcdserverpb::WatchCreateRequest& req);
+  /// Moves a watcher between the synced and unsynced groups, keeping the index in step.
+  void setSynced(int64_t stream, Watcher& w, bool synced);
+  void erase(int64_t stream, Stream& s, int64_t id);
   /// Filters, adds prev_kv and queues one response; false when all events were filtered.
   bool deliver(Stream& s, Watcher& w, std::vector<mvccpb::Event> events, int64_t headerRev);
   void push(Stream& s, const Watcher* w, etcdserverpb::WatchResponse resp);
-  void syncOne(Stream& s, Watcher& w);
+  void syncOne(int64_t stream, Stream& s, Watcher& w);
 
   KvStore& store_;
   WatchOptions options_;
   int64_t nextStream_ = 1;
   std::map<int64_t, Stream> streams_;
+  /// Synced watchers, indexed for commits: single-key watchers by key, range watchers all
+  /// together (etcd keeps an interval tree; ranges are few in practice).
+  std::map<std::string, std::map<WatcherRef, Watcher*>, std::less<>> syncedByKey_;
+  std::map<WatcherRef, Watcher*> syncedRanges_;
 };
 
 }  // namespace detcd::mvcc
