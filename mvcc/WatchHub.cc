@@ -221,9 +221,12 @@ void WatchHub::onCommit(int64_t rev, const std::vector<mvccpb::Event>& events) {
     }
     Stream& s = streams_.at(ref.first);
     if (s.out.size() >= options_.maxPendingResponses) {
-      // Slow reader: catch this revision up from history later instead of blocking.
+      // Slow reader (etcd's victim): keep this revision's events aside and catch up the
+      // following revisions from history later; writes never wait for readers.
       setSynced(ref.first, w, false);
-      w.nextRev = rev;
+      w.victim = std::move(batch.second);
+      w.victimRev = rev;
+      w.nextRev = rev + 1;
       continue;
     }
     deliver(s, w, std::move(batch.second), rev);
@@ -233,6 +236,14 @@ void WatchHub::onCommit(int64_t rev, const std::vector<mvccpb::Event>& events) {
 
 void WatchHub::syncOne(int64_t stream, Stream& s, Watcher& w) {
   const int64_t cur = store_.currentRevision();
+  if (w.victimRev != 0) {
+    deliver(s, w, std::move(w.victim), w.victimRev);
+    w.victim.clear();
+    w.victimRev = 0;
+    if (s.out.size() >= options_.maxPendingResponses) {
+      return;  // still slow: history waits for the next round
+    }
+  }
   if (w.nextRev < store_.compactRevision()) {
     WatchResponse resp;
     resp.mutable_header()->set_revision(0);

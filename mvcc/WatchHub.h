@@ -16,7 +16,7 @@ namespace detcd::mvcc {
 
 struct WatchOptions {
   /// Responses a stream may hold undelivered before its watchers count as slow (etcd's
-  /// chanBufLen). A slow watcher leaves the synced group and later catches up from history.
+  /// chanBufLen). A slow watcher leaves the synced group and later catches up.
   size_t maxPendingResponses = 128;
   /// A response of a watcher created with `fragment` is split above this many bytes
   /// (etcd: --max-request-bytes 1.5 MiB + 512 KiB gRPC overhead).
@@ -35,8 +35,8 @@ struct WatchOptions {
 ///   response per batch of up to syncBatchRevisions revisions, header = current revision.
 ///   Then it is *synced*: every commit delivers its events at once (one response per
 ///   revision, header = that revision). A watcher whose stream holds maxPendingResponses
-///   undelivered responses goes back to unsynced at the revision it missed, so a slow
-///   reader never blocks writes nor loses events.
+///   undelivered responses keeps that revision's events aside (etcd's victim) and goes back
+///   to unsynced after it, so a slow reader never blocks writes nor loses events.
 /// - An unsynced watcher whose next revision was compacted gets a response with
 ///   compact_revision and canceled set, and is removed (etcd).
 /// - Events: PUT with the full kv, DELETE with key and mod_revision; NOPUT / NODELETE
@@ -96,6 +96,10 @@ class WatchHub : public CommitListener {
     bool progressNotify = false;
     bool fragment = false;
     bool quietSinceTick = true;
+    /// Events of revision victimRev that a full stream could not take (0: none); they are
+    /// delivered before any history on the next syncWatchers().
+    int64_t victimRev = 0;
+    std::vector<mvccpb::Event> victim;
 
     bool matches(const std::string& k) const;
   };

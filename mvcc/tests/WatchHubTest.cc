@@ -320,6 +320,32 @@ TEST(WatchHubSlowTest, SlowReaderFallsBackToHistoryWithoutLosingEvents) {
   EXPECT_EQ(hub.syncedWatchers(), 1u);
 }
 
+TEST(WatchHubSlowTest, EventsKeptAsideSurviveCompactionOfTheirRevision) {
+  KvStore store;
+  WatchHub hub(store, WatchOptions{.maxPendingResponses = 1});
+  const int64_t s = hub.openStream();
+  hub.handle(s, createReq("k"));
+  hub.drain(s);
+  mustPut(store, "k", "2");  // delivered; the stream is now full
+  mustPut(store, "k", "3");  // kept aside (etcd's victim batch)
+  mustPut(store, "k", "4");  // missed: caught up from history
+  etcdserverpb::CompactionRequest c;
+  c.set_revision(4);
+  etcdserverpb::CompactionResponse cr;
+  ASSERT_TRUE(store.compact(c, &cr).ok());
+  std::vector<int64_t> revs;
+  for (int round = 0; round < 4; ++round) {
+    for (const auto& r : hub.drain(s)) {
+      EXPECT_FALSE(r.canceled());
+      for (const auto& e : r.events()) {
+        revs.push_back(e.kv().mod_revision());
+      }
+    }
+    hub.syncWatchers();
+  }
+  EXPECT_EQ(revs, (std::vector<int64_t>{2, 3, 4}));
+}
+
 TEST(WatchHubFragmentTest, LargeResponsesAreSplitAndReassembleExactly) {
   WatchResponse big;
   big.set_watch_id(3);
