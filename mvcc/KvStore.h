@@ -18,6 +18,7 @@
 
 namespace detcd::mvcc {
 
+/// Configuration of a KvStore (etcd's server flags of the same meaning).
 struct KvStoreOptions {
   /// etcd's --max-txn-ops: the most compares, success ops or failure ops of one Txn.
   int maxTxnOps = 128;
@@ -112,6 +113,7 @@ class KvStore {
   /// node proposes a LeaseRevoke for each; nothing is revoked here.
   std::vector<int64_t> expiredLeases(int64_t nowNs, size_t limit) const;
 
+  /// The lessor, for promote()/demote() on leadership changes and for inspection.
   Lessor& lessor() { return lessor_; }
   const Lessor& lessor() const { return lessor_; }
 
@@ -121,7 +123,9 @@ class KvStore {
   detcd::mvccsnappb::Snapshot snapshot() const;
   Status restore(const detcd::mvccsnappb::Snapshot& snap);
 
+  /// The main revision of the newest write (1 for a fresh store).
   int64_t currentRevision() const { return currentRev_; }
+  /// The revision of the last compaction (-1 before the first one).
   int64_t compactRevision() const { return compactRev_; }
   /// Every stored revision, in revision order (history for watchers).
   const std::map<Revision, Record>& records() const { return records_; }

@@ -34,6 +34,7 @@ class Lessor {
   /// Expiry of a lease on a non-primary lessor.
   static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
+  /// One lease and the keys attached to it.
   struct Lease {
     int64_t id = 0;
     int64_t ttlSeconds = 0;      ///< granted TTL after the minimum rule
@@ -81,11 +82,14 @@ class Lessor {
   void promote(int64_t nowNs, int64_t extendNs);
   /// Stops being primary: no lease expires.
   void demote();
+  /// True on the leader's lessor (between promote() and demote()).
   bool primary() const { return primary_; }
 
   /// Adds a lease as restored from a snapshot (not primary yet: expiry never).
   void restore(int64_t id, int64_t ttlSeconds);
+  /// Drops every lease (before a restore).
   void clear() { leases_.clear(); }
+  /// The minimum TTL in seconds this lessor applies.
   int64_t minTtlSeconds() const { return minTtlSeconds_; }
 
  private:

@@ -14,6 +14,7 @@
 
 namespace detcd::mvcc {
 
+/// Limits of a WatchHub (etcd's constants of the same meaning).
 struct WatchOptions {
   /// Responses a stream may hold undelivered before its watchers count as slow (etcd's
   /// chanBufLen). A slow watcher leaves the synced group and later catches up.
@@ -66,6 +67,7 @@ class WatchHub : public CommitListener {
   void handle(int64_t stream, const etcdserverpb::WatchRequest& req);
   /// Removes and returns the stream's ready responses.
   std::vector<etcdserverpb::WatchResponse> drain(int64_t stream);
+  /// Responses the stream holds undelivered (drain() empties it).
   size_t pendingResponses(int64_t stream) const;
 
   /// Moves unsynced watchers forward from history (see class comment).
@@ -73,9 +75,11 @@ class WatchHub : public CommitListener {
   /// Periodic progress notification (see class comment).
   void progressTick();
 
+  /// Watchers in the synced / unsynced group, over all streams.
   size_t syncedWatchers() const;
   size_t unsyncedWatchers() const;
 
+  /// CommitListener: delivers a commit's events to the synced watchers they match.
   void onCommit(int64_t rev, const std::vector<mvccpb::Event>& events) override;
 
   /// Splits `resp` into fragments of at most `maxBytes` each (at least one event each),
