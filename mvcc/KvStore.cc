@@ -47,6 +47,33 @@ bool isReadOnly(const etcdserverpb::TxnRequest& req) {
   return true;
 }
 
+/// Walks the chosen branches in execution order and rejects a put with ignore_value or
+/// ignore_lease that follows a from-key delete ("\0") covering its key: the duplicate-key
+/// check lets this pair through (etcd's interval quirk), the key is gone when the put runs,
+/// and etcd 3.4 then panics. detcd answers "key not found" before writing anything.
+bool ignorePutAfterFromKeyDelete(const etcdserverpb::TxnRequest& req, const std::vector<bool>& path,
+                                 size_t& pathIdx, std::vector<std::string>& fromKeyDeletes) {
+  const bool ok = path[pathIdx++];
+  for (const RequestOp& op : ok ? req.success() : req.failure()) {
+    if (op.has_request_txn()) {
+      if (ignorePutAfterFromKeyDelete(op.request_txn(), path, pathIdx, fromKeyDeletes)) {
+        return true;
+      }
+    } else if (op.has_request_delete_range() &&
+               op.request_delete_range().range_end() == std::string(1, '\0')) {
+      fromKeyDeletes.push_back(op.request_delete_range().key());
+    } else if (op.has_request_put() &&
+               (op.request_put().ignore_value() || op.request_put().ignore_lease())) {
+      for (const std::string& from : fromKeyDeletes) {
+        if (op.request_put().key() >= from) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
 int compareInt(int64_t a, int64_t b) { return a < b ? -1 : (a > b ? 1 : 0); }
 
 bool compareKv(const Compare& c, const mvccpb::KeyValue& kv) {
@@ -518,6 +545,13 @@ Status KvStore::txn(const etcdserverpb::TxnRequest& req, etcdserverpb::TxnRespon
     size_t idx = 0;
     if (Status s = checkRequests(req, path, idx, puts); !s.ok()) {
       return s;
+    }
+  }
+  {
+    size_t idx = 0;
+    std::vector<std::string> fromKeyDeletes;
+    if (ignorePutAfterFromKeyDelete(req, path, idx, fromKeyDeletes)) {
+      return errors::keyNotFound();
     }
   }
   WriteTxn t;

@@ -79,7 +79,9 @@ class KvStore {
   /// Txn: compares (all of them, nested ones included) are evaluated on the state before
   /// the Txn; the chosen branch runs in one revision; ranges inside see earlier writes of
   /// the same Txn. Errors: checkTxnRequest's, then for the chosen branches keyNotFound /
-  /// leaseNotFound of puts and futureRev / compacted of ranges, before anything is written.
+  /// leaseNotFound of puts and futureRev / compacted of ranges, before anything is written;
+  /// also keyNotFound for an ignore_value / ignore_lease put after a from-key delete that
+  /// covers its key in the same Txn (etcd 3.4 crashes on that Txn; see docs/mvcc.md).
   Status txn(const etcdserverpb::TxnRequest& req, etcdserverpb::TxnResponse* resp);
   /// Compact(rev): drops every revision superseded at or before rev (physical is ignored:
   /// compaction is always immediate). Errors: compacted (rev <= compacted revision),

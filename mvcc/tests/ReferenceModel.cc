@@ -332,8 +332,9 @@ Status ReferenceModel::precheck(const etcdserverpb::TxnRequest& req) const {
   return {};
 }
 
-void ReferenceModel::doTxn(const etcdserverpb::TxnRequest& req, Staged& st,
+bool ReferenceModel::doTxn(const etcdserverpb::TxnRequest& req, Staged& st,
                            etcdserverpb::TxnResponse* resp) {
+  bool applied = true;
   // Compares read the committed state only, so evaluating them here equals etcd's
   // evaluation of every compare before the first write.
   const bool ok = std::all_of(req.compare().begin(), req.compare().end(),
@@ -346,14 +347,14 @@ void ReferenceModel::doTxn(const etcdserverpb::TxnRequest& req, Staged& st,
       Status s = doRange(op.request_range(), &st, r->mutable_response_range());
       (void)s;
     } else if (op.has_request_put()) {
-      Status s = doPut(op.request_put(), st, r->mutable_response_put());
-      (void)s;
+      applied = doPut(op.request_put(), st, r->mutable_response_put()).ok() && applied;
     } else if (op.has_request_delete_range()) {
       doDelete(op.request_delete_range(), st, r->mutable_response_delete_range());
     } else if (op.has_request_txn()) {
-      doTxn(op.request_txn(), st, r->mutable_response_txn());
+      applied = doTxn(op.request_txn(), st, r->mutable_response_txn()) && applied;
     }
   }
+  return applied;
 }
 
 Status ReferenceModel::txn(const etcdserverpb::TxnRequest& req, etcdserverpb::TxnResponse* resp) {
@@ -362,6 +363,16 @@ Status ReferenceModel::txn(const etcdserverpb::TxnRequest& req, etcdserverpb::Tx
   }
   if (Status s = precheck(req); !s.ok()) {
     return s;
+  }
+  {
+    // A put that cannot run where it stands (ignore_value after a delete of its key in the
+    // same Txn) rejects the whole Txn before anything changes.
+    ReferenceModel trial = *this;
+    Staged scratch;
+    etcdserverpb::TxnResponse ignored;
+    if (!trial.doTxn(req, scratch, &ignored)) {
+      return errors::keyNotFound();
+    }
   }
   Staged st;
   doTxn(req, st, resp);

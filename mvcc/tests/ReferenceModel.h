@@ -53,7 +53,8 @@ class ReferenceModel {
                 etcdserverpb::DeleteRangeResponse* resp);
   bool compare(const etcdserverpb::Compare& c) const;
   Status precheck(const etcdserverpb::TxnRequest& req) const;
-  void doTxn(const etcdserverpb::TxnRequest& req, Staged& st, etcdserverpb::TxnResponse* resp);
+  /// False when a put of the Txn could not run (its key is gone by then).
+  bool doTxn(const etcdserverpb::TxnRequest& req, Staged& st, etcdserverpb::TxnResponse* resp);
   void commit(Staged& st);
 
   int64_t rev_ = 1;
