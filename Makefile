@@ -18,7 +18,7 @@ DEB_PACKAGES := \
 	nlohmann-json3-dev libyaml-cpp-dev libxxhash-dev \
 	libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc \
 	libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev \
-	graphviz
+	graphviz etcd-server etcd-client
 
 # Warnings are fatal in CI (CI=true), advisory on a developer's machine.
 WERROR := $(if $(filter true 1 yes,$(CI)),ON,OFF)
@@ -51,7 +51,7 @@ demo: build
 	@$(BUILD_DIR)/bin/detcd-sim demo --out $(BUILD_DIR)/demo
 
 bench: build
-	@$(BUILD_DIR)/bin/bench_scheduler
+	@for b in $(BUILD_DIR)/bin/bench_*; do echo "== $$b"; $$b || exit 1; done
 
 clean:
 	@rm -rf $(BUILD_DIR)

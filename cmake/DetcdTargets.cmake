@@ -34,11 +34,36 @@ endfunction()
 find_package(Protobuf REQUIRED)
 function(detcd_proto_library name)
   cmake_parse_arguments(ARG "" "" "PROTOS;DEPS" ${ARGN})
+  list(TRANSFORM ARG_PROTOS PREPEND "${CMAKE_CURRENT_SOURCE_DIR}/" REGEX "^[^/]")
   add_library(${name} STATIC ${ARG_PROTOS})
   set(gen_dir "${CMAKE_BINARY_DIR}/gen")
   file(MAKE_DIRECTORY "${gen_dir}")
+  # protobuf_generate names outputs and its first -I after CMAKE_CURRENT_SOURCE_DIR; seen
+  # from the repository root, proto/foo.proto becomes gen/proto/foo.pb.h and imports of
+  # "proto/bar.proto" resolve to the same file, also when called from proto/CMakeLists.txt.
+  set(CMAKE_CURRENT_SOURCE_DIR "${PROJECT_SOURCE_DIR}")
   protobuf_generate(TARGET ${name} LANGUAGE cpp
     IMPORT_DIRS "${PROJECT_SOURCE_DIR}" PROTOC_OUT_DIR "${gen_dir}")
   target_include_directories(${name} SYSTEM PUBLIC "${gen_dir}")
   target_link_libraries(${name} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
+endfunction()
+
+# detcd_grpc_library(NAME PROTOS files... DEPS proto-library)
+#   Generates gRPC C++ service stubs (<file>.grpc.pb.h/.cc) for .proto files whose
+#   messages are already compiled by the detcd_proto_library named in DEPS.
+#   Include as "proto/<file>.grpc.pb.h". Generated code is compiled without detcd's warnings.
+find_package(gRPC CONFIG REQUIRED)
+function(detcd_grpc_library name)
+  cmake_parse_arguments(ARG "" "" "PROTOS;DEPS" ${ARGN})
+  list(TRANSFORM ARG_PROTOS PREPEND "${CMAKE_CURRENT_SOURCE_DIR}/" REGEX "^[^/]")
+  add_library(${name} STATIC ${ARG_PROTOS})
+  set(gen_dir "${CMAKE_BINARY_DIR}/gen")
+  file(MAKE_DIRECTORY "${gen_dir}")
+  set(CMAKE_CURRENT_SOURCE_DIR "${PROJECT_SOURCE_DIR}")  # see detcd_proto_library
+  protobuf_generate(TARGET ${name} LANGUAGE grpc
+    GENERATE_EXTENSIONS .grpc.pb.h .grpc.pb.cc
+    PLUGIN "protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin>"
+    IMPORT_DIRS "${PROJECT_SOURCE_DIR}" PROTOC_OUT_DIR "${gen_dir}")
+  target_include_directories(${name} SYSTEM PUBLIC "${gen_dir}")
+  target_link_libraries(${name} PUBLIC gRPC::grpc++ ${ARG_DEPS})
 endfunction()
