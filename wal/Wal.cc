@@ -10,14 +10,6 @@
 namespace detcd::wal {
 namespace {
 
-/// The directory holding `path`, as this disk names it ("." on a real disk, the root "" on the
-/// simulated one, when `path` has no slash).
-std::string parentDir(env::Disk& disk, const std::string& path) {
-  const auto slash = path.rfind('/');
-  if (slash != std::string::npos) return slash == 0 ? "/" : path.substr(0, slash);
-  return disk.exists(".") ? "." : "";
-}
-
 Error ioError(std::string what, const std::string& path, std::error_code ec) {
   return Error(ErrorCode::kIo, fmt::format("{} {}: {}", what, path, ec.message()), path, 0, ec);
 }

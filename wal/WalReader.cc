@@ -32,6 +32,12 @@ std::string joinPath(const std::string& dir, const std::string& file) {
   return dir.empty() ? file : dir + "/" + file;
 }
 
+std::string parentDir(env::Disk& disk, const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash != std::string::npos) return slash == 0 ? "/" : path.substr(0, slash);
+  return disk.exists(".") ? "." : "";
+}
+
 Result<WalDirectory> listWal(env::Disk& disk, const std::string& dir) {
   auto names = disk.list(dir);
   if (!names) {

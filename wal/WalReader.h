@@ -17,6 +17,10 @@ namespace detcd::wal {
 /// `dir` + "/" + `file`.
 std::string joinPath(const std::string& dir, const std::string& file);
 
+/// The directory holding `path`: its prefix before the last '/', or, when it has none, the
+/// directory relative paths resolve against ("." on a real disk, the root "" on the simulated one).
+std::string parentDir(env::Disk& disk, const std::string& path);
+
 /// The segments of a WAL directory, sorted by sequence number.
 struct WalDirectory {
   std::vector<SegmentName> segments;
