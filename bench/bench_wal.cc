@@ -8,6 +8,7 @@
 // a tmpfs makes fdatasync free and the comparison meaningless.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -87,6 +88,52 @@ void BM_BareWriteFdatasync(benchmark::State& state) {
   setCounters(state, batch);
 }
 BENCHMARK(BM_BareWriteFdatasync)->Arg(1)->Arg(10)->Arg(100)->UseRealTime();
+
+/// Both of the above, interleaved batch by batch in one run so that both see the same machine load
+/// (the disk is shared and noisy): one iteration = one WAL batch (append + Sync) then one bare
+/// batch (pwrite + fdatasync), each timed. Counters: mean latency of each per batch, and the WAL's
+/// throughput as a fraction of the bare loop's (wal/bare, higher is better; 1.0 = the limit).
+void BM_WalVsBareInterleaved(benchmark::State& state) {
+  using Clock = std::chrono::steady_clock;  // benchmarks measure real time; never simulated code
+  const std::int64_t batch = state.range(0);
+  ScratchDir dir("bench-interleaved");
+  detcd::env::PosixDisk disk;
+  detcd::wal::Wal::Options options;
+  options.segmentBytes = kSegmentBytes;
+  auto created = detcd::wal::Wal::create(disk, dir.path + "/wal", "bench", options);
+  auto file = disk.open(dir.path + "/bare", {.create = true, .truncate = true});
+  if (!created || !file || (*file)->allocate(kSegmentBytes) || (*file)->sync()) {
+    state.SkipWithError("cannot create the WAL or the preallocated file");
+    return;
+  }
+  auto& wal = **created;
+  std::vector<Entry> entries(static_cast<std::size_t>(batch));
+  const std::string bytes(static_cast<std::size_t>(batch) * kEntryBytes, 'x');
+  std::uint64_t index = 1;
+  std::uint64_t offset = 0;
+  Clock::duration walTime{};
+  Clock::duration bareTime{};
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    for (Entry& e : entries) e = Entry{index++, 1, 0, std::string(kEntryBytes, 'x')};
+    if (auto e = wal.append(entries)) state.SkipWithError(e.message().c_str());
+    if (auto e = wal.sync()) state.SkipWithError(e.message().c_str());
+    const auto t1 = Clock::now();
+    if (offset + bytes.size() > kSegmentBytes) offset = 0;
+    if ((*file)->write(offset, bytes) || (*file)->sync()) state.SkipWithError("write/fdatasync");
+    offset += bytes.size();
+    bareTime += Clock::now() - t1;
+    walTime += t1 - t0;
+  }
+  const auto perBatchUs = [&](Clock::duration d) {
+    return std::chrono::duration<double, std::micro>(d).count() /
+           static_cast<double>(state.iterations());
+  };
+  state.counters["wal_us"] = perBatchUs(walTime);
+  state.counters["bare_us"] = perBatchUs(bareTime);
+  state.counters["wal/bare"] = perBatchUs(bareTime) / perBatchUs(walTime);
+}
+BENCHMARK(BM_WalVsBareInterleaved)->Arg(1)->Arg(10)->Arg(100)->UseRealTime();
 
 }  // namespace
 
