@@ -8,7 +8,9 @@
 
 namespace detcd::wal {
 
-std::string SegmentName::file() const { return fmt::format("{:016x}-{:016x}.wal", seq, firstIndex); }
+std::string SegmentName::file() const {
+  return fmt::format("{:016x}-{:016x}.wal", seq, firstIndex);
+}
 
 std::optional<SegmentName> parseSegmentName(std::string_view file) {
   // Exactly 16 + 1 + 16 + 4 characters, lowercase hex.
@@ -63,8 +65,9 @@ SegmentScan scanSegment(std::string_view segment) {
       }
       scan.header = header;
     } else if (f.prevCrc != scan.endCrc) {
-      scan.stop = fmt::format("CRC chain broken: record continues {:#010x}, running CRC is {:#010x}",
-                              f.prevCrc, scan.endCrc);
+      scan.stop = fmt::format(
+          "CRC chain broken: record continues {:#010x}, running CRC is {:#010x}", f.prevCrc,
+          scan.endCrc);
       scan.chainBroken = true;
       break;
     } else if (f.type == RecordType::kCrc) {

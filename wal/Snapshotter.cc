@@ -129,7 +129,9 @@ Error Snapshotter::save(const Snapshot& snapshot) {
   {
     auto file = disk_.open(temp, {.create = true, .truncate = true});
     if (!file) return ioError("create", temp, file.error());
-    if (auto ec = (*file)->write(0, encodeSnapshotFile(snapshot))) return ioError("write", temp, ec);
+    if (auto ec = (*file)->write(0, encodeSnapshotFile(snapshot))) {
+      return ioError("write", temp, ec);
+    }
     if (auto ec = (*file)->sync()) return ioError("fdatasync", temp, ec);
   }
   if (auto ec = disk_.rename(temp, path)) return ioError("rename", temp, ec);
@@ -145,7 +147,8 @@ Error Snapshotter::save(const Snapshot& snapshot) {
     if (parseName(n)) {
       snaps.push_back(n);
     } else if (n.ends_with(".snap.tmp")) {
-      if (auto ec = disk_.unlink(joinPath(dir_, n))) return ioError("unlink", joinPath(dir_, n), ec);
+      const std::string leftover = joinPath(dir_, n);
+      if (auto ec = disk_.unlink(leftover)) return ioError("unlink", leftover, ec);
       removed = true;
     }
   }
@@ -187,7 +190,8 @@ Result<Snapshotter::Loaded> Snapshotter::loadNewest(
       loaded.file = path;
       return loaded;
     }
-    trace("snapshot-skipped", {{"file", std::string_view(path)}, {"reason", std::string_view(reason)}});
+    trace("snapshot-skipped",
+          {{"file", std::string_view(path)}, {"reason", std::string_view(reason)}});
     loaded.skipped.push_back({path, reason});
   }
   std::string message = fmt::format("no valid snapshot in {}", dir_);

@@ -23,7 +23,8 @@ Error corrupt(const std::string& path, std::uint64_t offset, const std::string& 
 Error removeTempFiles(env::Disk& disk, const std::string& dir,
                       const std::vector<std::string>& names) {
   for (const std::string& name : names) {
-    if (auto ec = disk.unlink(joinPath(dir, name))) return ioError("unlink", joinPath(dir, name), ec);
+    const std::string path = joinPath(dir, name);
+    if (auto ec = disk.unlink(path)) return ioError("unlink", path, ec);
   }
   if (!names.empty()) {
     if (auto ec = disk.syncDir(dir)) return ioError("fsync directory", dir, ec);
@@ -50,7 +51,9 @@ Result<std::unique_ptr<Wal>> Wal::create(env::Disk& disk, const std::string& dir
     if (auto ec = disk.syncDir(parent)) return ioError("fsync directory", parent, ec);
   }
   auto listing = listWal(disk, dir);
-  if (listing) return Error(ErrorCode::kExists, fmt::format("a WAL already exists in {}", dir), dir);
+  if (listing) {
+    return Error(ErrorCode::kExists, fmt::format("a WAL already exists in {}", dir), dir);
+  }
   if (listing.error().code() != ErrorCode::kNotFound) return listing.error();
   // Leftovers of an interrupted create.
   auto names = disk.list(dir);

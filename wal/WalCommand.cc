@@ -88,7 +88,8 @@ int dump(const std::string& dir, std::ostream& out, std::ostream& err) {
 void addWalCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exitCode) {
   auto* wal = app.add_subcommand("wal", "Inspect write-ahead logs");
   wal->require_subcommand(1);
-  auto* dumpCmd = wal->add_subcommand("dump", "Print every record of the WAL in DIR and any damage");
+  auto* dumpCmd =
+      wal->add_subcommand("dump", "Print every record of the WAL in DIR and any damage");
   auto dir = std::make_shared<std::string>();
   dumpCmd->add_option("DIR", *dir, "WAL directory (holding <seq>-<index>.wal segments)")
       ->required();

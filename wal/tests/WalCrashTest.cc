@@ -68,7 +68,8 @@ struct Workload {
     if (wal.cut()) return;
     Snapshotter snapshotter(disk, kSnapDir, {.retain = 2});
     for (const std::uint64_t index : {6u, 8u}) {
-      const Snapshot snap{{index, 1, {{1, 2, 3}, {4}, {}, {}, false}}, fmt::format("state@{}", index)};
+      const Snapshot snap{{index, 1, {{1, 2, 3}, {4}, {}, {}, false}},
+                          fmt::format("state@{}", index)};
       savingSnapshot = snap;
       if (snapshotter.save(snap)) return;
       ackedSnapshot = snap;

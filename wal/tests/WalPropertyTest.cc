@@ -100,7 +100,8 @@ RC_GTEST_PROP(WalPropertyTest, RecoversAStateBetweenTheLastSyncAndTheLastAppend,
       }
       case Op::Kind::kOverwrite: {
         ++term;
-        const std::uint64_t from = std::max<std::uint64_t>(1, last + 1 - std::min<std::uint64_t>(last, op.back));
+        const std::uint64_t back = std::min<std::uint64_t>(last, op.back);
+        const std::uint64_t from = std::max<std::uint64_t>(1, last + 1 - back);
         const auto entries = makeEntries(from, op.count, term, op.bytes);
         RC_ASSERT(!wal->append(entries));
         appended(entries);

@@ -22,7 +22,8 @@ std::string SimHarness::read(const std::string& path) {
   return *(*file)->read(0, *(*file)->size());
 }
 
-void SimHarness::overwrite(const std::string& path, std::uint64_t offset, const std::string& bytes) {
+void SimHarness::overwrite(const std::string& path, std::uint64_t offset,
+                           const std::string& bytes) {
   auto file = disk.open(path, {});
   ASSERT_TRUE(file.ok()) << path;
   ASSERT_FALSE((*file)->write(offset, bytes));
