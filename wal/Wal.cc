@@ -173,6 +173,31 @@ Result<Wal::Opened> Wal::open(env::Disk& disk, const std::string& dir, SnapshotM
   return Opened{std::move(wal), std::move(rec)};
 }
 
+Result<std::vector<SnapshotMarker>> Wal::snapshotMarkers(env::Disk& disk, const std::string& dir) {
+  auto listing = listWal(disk, dir);
+  if (!listing) return listing.error();
+  std::vector<SnapshotMarker> markers;
+  HardState state;
+  const RecordVisitor visit = [&](const std::string& path, const Frame& frame) -> Error {
+    if (frame.type == RecordType::kSnapshot) {
+      auto marker = decodeSnapshotMarker(frame.data);
+      if (!marker) return corrupt(path, frame.offset, "snapshot record does not parse");
+      markers.push_back(*marker);
+    } else if (frame.type == RecordType::kHardState) {
+      auto hs = decodeHardState(frame.data);
+      if (!hs) return corrupt(path, frame.offset, "hardstate record does not parse");
+      state = *hs;
+    }
+    return {};
+  };
+  auto end = readSegments(disk, dir, *listing, 0, visit);
+  if (!end) return end.error();
+  // A marker past the commit index may belong to a snapshot whose entries were never committed
+  // here (etcd's rule); it is not a place to start from.
+  std::erase_if(markers, [&](const SnapshotMarker& m) { return m.index > state.commit; });
+  return markers;
+}
+
 Error Wal::fail(std::string what, const std::string& path, std::error_code ec) {
   failed_ = Error(ErrorCode::kFailed,
                   fmt::format("wal stopped: {} {} failed: {}; refusing further writes (the dirty "

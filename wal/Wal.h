@@ -76,6 +76,13 @@ class Wal {
   static Result<Opened> open(env::Disk& disk, const std::string& dir, SnapshotMarker at,
                              Options options);
 
+  /// The snapshot markers in the WAL at `dir` whose index is at most the last HardState's commit
+  /// index (etcd's ValidSnapshotEntries), oldest first: the snapshots the WAL can be opened at,
+  /// for Snapshotter::loadNewest() to choose from. Reads every segment without changing anything;
+  /// a torn tail is ignored (open() would truncate it). Errors as open()'s.
+  static Result<std::vector<SnapshotMarker>> snapshotMarkers(env::Disk& disk,
+                                                             const std::string& dir);
+
   /// Whether `dir` holds a WAL (at least one segment).
   static bool exists(env::Disk& disk, const std::string& dir);
 

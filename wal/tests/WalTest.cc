@@ -159,6 +159,37 @@ TEST_F(WalTest, OpeningAtASnapshotNeedsItsMarker) {
   EXPECT_EQ(open({7, 2}).error().code(), ErrorCode::kSnapshotNotFound);
 }
 
+TEST_F(WalTest, SnapshotMarkersUpToTheCommitIndexAreListed) {
+  auto wal = create();
+  ASSERT_FALSE(wal->save(makeEntries(1, 10, 1), HardState{1, 1, 6}));
+  ASSERT_FALSE(wal->saveSnapshotMarker({5, 1}));
+  ASSERT_FALSE(wal->saveSnapshotMarker({8, 1}));  // beyond the commit index: not a start point
+  auto markers = Wal::snapshotMarkers(h.disk, kDir);
+  ASSERT_TRUE(markers.ok()) << markers.error().message();
+  EXPECT_EQ(*markers, (std::vector<SnapshotMarker>{{0, 0}, {5, 1}}));
+  ASSERT_FALSE(wal->save({}, HardState{1, 1, 9}));
+  markers = Wal::snapshotMarkers(h.disk, kDir);
+  EXPECT_EQ(*markers, (std::vector<SnapshotMarker>{{0, 0}, {5, 1}, {8, 1}}));
+}
+
+TEST_F(WalTest, BuggifiedEarlyCutsKeepTheLogIntact) {
+  struct Always final : env::Buggify {
+    bool fire(std::string_view point) override { return point == "wal-early-cut"; }
+  } always;
+  options.buggify = &always;
+  auto wal = create();
+  for (std::uint64_t i = 0; i < 10; ++i) {
+    ASSERT_FALSE(wal->save(makeEntries(1 + i, 1, 1), HardState{1, 1, i}));
+  }
+  EXPECT_EQ(segmentFiles().size(), 11u);  // a cut after every sync
+  wal.reset();
+  options.buggify = nullptr;
+  auto opened = open();
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  EXPECT_EQ(opened->recovered.entries, makeEntries(1, 10, 1));
+  EXPECT_EQ(opened->recovered.hardState, (HardState{1, 1, 9}));
+}
+
 TEST_F(WalTest, ASnapshotMarkerBeyondTheLogMovesTheLastIndex) {
   auto wal = create();
   ASSERT_FALSE(wal->save(makeEntries(1, 3, 1), std::nullopt));
