@@ -90,7 +90,8 @@ SegmentScan scanSegment(std::string_view segment) {
   if (scan.junkAfterEnd) {
     // Look for any intact record further on that was written when the bytes at dataEnd were
     // already durable. A torn write never produces one: records after a torn one were written in
-    // the same unsynced batch, with a syncedEnd at or before it.
+    // the same unsynced batch, with a syncedEnd at or before it. Note, too, an intact record that
+    // continues the chain but sits elsewhere.
     for (std::uint64_t at = offset + kAlignment; at + kHeaderBytes <= segment.size();
          at += kAlignment) {
       if (segment[at] == '\0' && segment.substr(at, kHeaderBytes).find_first_not_of('\0') ==
@@ -98,10 +99,13 @@ SegmentScan scanSegment(std::string_view segment) {
         continue;
       }
       const Decoded d = decodeFrame(segment, at);
-      if (d.status == Decoded::Status::kOk && d.frame.syncedEnd > offset) {
+      if (d.status != Decoded::Status::kOk) continue;
+      if (d.frame.syncedEnd > offset) {
         scan.syncedAfter = at;
         break;
       }
+      // Only the first record of a batch continues endCrc, and a torn batch starts at dataEnd.
+      if (scan.header && d.frame.prevCrc == scan.endCrc && !scan.misplaced) scan.misplaced = at;
     }
   }
   return scan;

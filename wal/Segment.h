@@ -56,6 +56,9 @@ struct SegmentScan {
   /// Offset of a valid frame after dataEnd whose syncedEnd is past dataEnd: proof that the bytes
   /// at dataEnd were durable before, so the stop is damage to synced data, not a torn write.
   std::optional<std::uint64_t> syncedAfter;
+  /// Offset of a valid frame after dataEnd that continues the chain from endCrc: the next record
+  /// exists, but not where it belongs (a misdirected write), so the stop is damage.
+  std::optional<std::uint64_t> misplaced;
   /// Whether any byte after dataEnd is not zero.
   bool junkAfterEnd = false;
 };

@@ -47,9 +47,10 @@ Result<std::unique_ptr<Wal>> Wal::create(env::Disk& disk, const std::string& dir
                                          const std::string& metadata, Options options) {
   if (!disk.exists(dir)) {
     if (auto ec = disk.mkdir(dir)) return ioError("mkdir", dir, ec);
-    const std::string parent = parentDir(disk, dir);
-    if (auto ec = disk.syncDir(parent)) return ioError("fsync directory", parent, ec);
   }
+  // Even when `dir` exists: an earlier create may have failed before making it durable.
+  const std::string parent = parentDir(disk, dir);
+  if (auto ec = disk.syncDir(parent)) return ioError("fsync directory", parent, ec);
   auto listing = listWal(disk, dir);
   if (listing) {
     return Error(ErrorCode::kExists, fmt::format("a WAL already exists in {}", dir), dir);

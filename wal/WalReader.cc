@@ -114,6 +114,12 @@ Result<ReadEnd> readSegments(env::Disk& disk, const std::string& dir, const WalD
                                  "durable, so this is damage, not a torn write",
                                  scan.stop.value_or("zero header"), *scan.syncedAfter));
     }
+    if (scan.misplaced) {
+      return corrupt(path, scan.dataEnd,
+                     fmt::format("{}; the record that continues the CRC chain from here is at "
+                                 "offset {} (a misdirected write)",
+                                 scan.stop.value_or("zero header"), *scan.misplaced));
+    }
     if (last) {
       end.last = wal.segments[i];
       end.lastPath = path;

@@ -66,7 +66,8 @@ using RecordVisitor = std::function<Error(const std::string& path, const Frame& 
 /// - every segment starts with a crc record continuing the previous segment's running CRC, and
 ///   its header (crc, metadata, ...) is intact;
 /// - in the last segment, records that stop at a damaged frame with no later record written after
-///   that point was durable are a torn tail, returned in ReadEnd::tornTail (not an error);
+///   that point was durable (and none continuing the chain from elsewhere) are a torn tail,
+///   returned in ReadEnd::tornTail (not an error);
 /// - any other damage is a kCorrupt error naming the file and the offset where it starts.
 Result<ReadEnd> readSegments(env::Disk& disk, const std::string& dir, const WalDirectory& wal,
                              std::size_t from, const RecordVisitor& visit);

@@ -307,6 +307,33 @@ TEST_F(WalTest, MissingRecordsAtTheEndOfAnOlderSegmentAreCorruption) {
       << opened.error().message();
 }
 
+TEST(WalMisdirectedTest, AMisdirectedWriteOfTheLastBatchIsCorruption) {
+  // The disk puts the batch 1-4 sectors away from its offset and reports success: acknowledged
+  // data is not where it belongs. Whichever way it lands, open() must refuse, not truncate.
+  int refused = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    SimHarness h(seed);
+    ASSERT_FALSE(h.disk.mkdir("node"));
+    Wal::Options options;
+    auto wal = Wal::create(h.disk, kDir, "meta", options);
+    ASSERT_TRUE(wal.ok());
+    for (std::uint64_t i = 0; i < 8; ++i) {
+      ASSERT_FALSE((*wal)->save(makeEntries(1 + i * 2, 2, 1, 200), std::nullopt));
+    }
+    sim::DiskFaults faults;
+    faults.misdirectedWrite = 1.0;
+    h.disk.setFaults(faults);
+    ASSERT_FALSE((*wal)->save(makeEntries(17, 2, 1, 200), std::nullopt));
+    h.disk.setFaults({});
+    wal->reset();
+    auto opened = Wal::open(h.disk, kDir, {}, options);
+    ASSERT_FALSE(opened.ok()) << "seed " << seed << ": acknowledged entries 17-18 silently lost";
+    EXPECT_EQ(opened.error().code(), ErrorCode::kCorrupt) << opened.error().message();
+    ++refused;
+  }
+  EXPECT_EQ(refused, 20);
+}
+
 TEST_F(WalTest, AMissingSegmentIsCorruption) {
   auto wal = create(2048);
   for (std::uint64_t i = 0; i < 60; ++i) {
