@@ -183,7 +183,9 @@ TEST(WalCrashTest, CrashAtEveryStepInEveryModeLosesNothingAcknowledged) {
       h.disk.powerOn();
       const std::string violation = checkRecovery(h, w, tornTails[mode]);
       EXPECT_EQ(violation, "") << "crash before step " << at << " of " << steps << ", mode "
-                               << sim::toString(mode) << ", disk seed " << seed;
+                               << sim::toString(mode) << ", disk seed " << seed
+                               << " (deterministic; replay: build/tests/wal_test "
+                                  "--gtest_filter=WalCrashTest.*)";
       ++runs;
     }
   }
