@@ -315,6 +315,7 @@ TEST(WalMisdirectedTest, AMisdirectedWriteOfTheLastBatchIsCorruption) {
     SimHarness h(seed);
     ASSERT_FALSE(h.disk.mkdir("node"));
     Wal::Options options;
+    options.segmentBytes = 16 << 10;
     auto wal = Wal::create(h.disk, kDir, "meta", options);
     ASSERT_TRUE(wal.ok());
     for (std::uint64_t i = 0; i < 8; ++i) {
