@@ -211,15 +211,7 @@ std::error_code SimDisk::sync(const std::string& path, Inode& inode) {
     return fault("fsync-eio", path);
   }
   const std::uint64_t dirtySectors = inode.dirty.size();
-  inode.durable.resize(inode.minSizeSinceSync);
-  inode.durable.resize(inode.data.size(), '\0');
-  for (const std::uint64_t s : inode.dirty) {
-    const std::uint64_t begin = s * kSectorSize;
-    const std::uint64_t end = std::min<std::uint64_t>(begin + kSectorSize, inode.data.size());
-    for (std::uint64_t i = begin; i < end; ++i) inode.durable[i] = inode.data[i];
-  }
-  inode.dirty.clear();
-  inode.minSizeSinceSync = inode.data.size();
+  persistAll(inode);
   trace("fsync", {{"path", std::string_view(path)},
                   {"sectors", dirtySectors},
                   {"size", std::uint64_t{inode.data.size()}}});
@@ -323,6 +315,18 @@ bool SimDisk::exists(const std::string& rawPath) {
   return online_ && (files_.count(path) != 0 || dirs_.count(path) != 0);
 }
 
+void SimDisk::persistAll(Inode& inode) {
+  inode.durable.resize(inode.minSizeSinceSync);
+  inode.durable.resize(inode.data.size(), '\0');
+  for (const std::uint64_t s : inode.dirty) {
+    const std::uint64_t begin = s * kSectorSize;
+    const std::uint64_t end = std::min<std::uint64_t>(begin + kSectorSize, inode.data.size());
+    for (std::uint64_t i = begin; i < end; ++i) inode.durable[i] = inode.data[i];
+  }
+  inode.dirty.clear();
+  inode.minSizeSinceSync = inode.data.size();
+}
+
 char SimDisk::durableByte(const Inode& inode, std::uint64_t i) {
   return i < inode.durable.size() ? inode.durable[i] : '\0';
 }
@@ -349,13 +353,7 @@ void SimDisk::crashInode(Inode& inode, CrashMode mode) {
     case CrashMode::kLost:
       break;
     case CrashMode::kKept:
-      inode.durable.resize(inode.minSizeSinceSync);
-      inode.durable.resize(inode.data.size(), '\0');
-      for (const std::uint64_t s : inode.dirty) {
-        const std::uint64_t begin = s * kSectorSize;
-        const std::uint64_t end = std::min<std::uint64_t>(begin + kSectorSize, inode.data.size());
-        for (std::uint64_t i = begin; i < end; ++i) inode.durable[i] = inode.data[i];
-      }
+      persistAll(inode);
       break;
     case CrashMode::kTorn: {
       std::string result = inode.durable;

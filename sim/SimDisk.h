@@ -114,6 +114,8 @@ class SimDisk final : public env::Disk {
   std::error_code fault(std::string_view kind, const std::string& path);
   void applyDurably(const DirOp& op);
   void crashInode(Inode& inode, CrashMode mode);
+  /// Makes the volatile image durable: the size, then every dirty sector (what fsync does).
+  static void persistAll(Inode& inode);
   /// The byte at `i` on the platter (zero past its end).
   static char durableByte(const Inode& inode, std::uint64_t i);
   /// Overwrites with random bytes, in target[begin, end), the bytes that unsynced writes changed.
