@@ -335,6 +335,63 @@ TEST(WalMisdirectedTest, AMisdirectedWriteOfTheLastBatchIsCorruption) {
   EXPECT_EQ(refused, 20);
 }
 
+/// A segment's bytes, hand-made: a crc record continuing `startCrc`, then `records` (all counted
+/// as header, synced before the segment was named). Returns the running CRC at its end.
+std::uint32_t handMadeSegment(const std::vector<std::pair<RecordType, std::string>>& records,
+                              std::uint32_t startCrc, std::string& out) {
+  std::uint64_t headerBytes = frameBytes(kCrcRecordBytes);
+  for (const auto& r : records) headerBytes += frameBytes(r.second.size());
+  std::uint32_t crc = encodeFrame(RecordType::kCrc, encodeCrcRecord({startCrc, headerBytes}), 0,
+                                  startCrc, out);
+  for (const auto& [type, data] : records) crc = encodeFrame(type, data, 0, crc, out);
+  return crc;
+}
+
+TEST_F(WalTest, RecordsWithIntactCrcsThatContradictEachOtherAreCorruption) {
+  ASSERT_FALSE(h.disk.mkdir(kDir));
+  const std::string seg0 = std::string(kDir) + "/0000000000000000-0000000000000000.wal";
+  const std::string seg1 = std::string(kDir) + "/0000000000000001-0000000000000003.wal";
+  const auto entry = [](std::uint64_t index) { return encodeEntry(makeEntries(index, 1, 1)[0]); };
+  const auto write = [&](const std::string& path, const std::string& bytes) {
+    ASSERT_TRUE(h.disk.open(path, {.create = true}).ok());
+    h.overwrite(path, 0, bytes);
+  };
+  struct Case {
+    const char* what;
+    std::vector<std::pair<RecordType, std::string>> first;
+    std::vector<std::pair<RecordType, std::string>> second;  // empty: one segment only
+  };
+  const std::vector<Case> cases = {
+      {"entry index gap",
+       {{RecordType::kMetadata, "m"}, {RecordType::kSnapshot, ""}, {RecordType::kEntry, entry(1)},
+        {RecordType::kEntry, entry(3)}},
+       {}},
+      {"entry record does not parse",
+       {{RecordType::kMetadata, "m"}, {RecordType::kSnapshot, ""}, {RecordType::kEntry, "\xff"}},
+       {}},
+      {"metadata differs",
+       {{RecordType::kMetadata, "m"}, {RecordType::kSnapshot, ""}, {RecordType::kEntry, entry(1)}},
+       {{RecordType::kMetadata, "other"}}},
+  };
+  for (const Case& c : cases) {
+    const auto names = h.disk.list(kDir);
+    for (const auto& name : *names) ASSERT_FALSE(h.disk.unlink(std::string(kDir) + "/" + name));
+    std::string first;
+    const std::uint32_t crc = handMadeSegment(c.first, 0, first);
+    write(seg0, first);
+    if (!c.second.empty()) {
+      std::string second;
+      handMadeSegment(c.second, crc, second);
+      write(seg1, second);
+    }
+    auto opened = open();
+    ASSERT_FALSE(opened.ok()) << c.what;
+    EXPECT_EQ(opened.error().code(), ErrorCode::kCorrupt) << c.what;
+    EXPECT_NE(opened.error().message().find(c.what), std::string::npos)
+        << c.what << ": " << opened.error().message();
+  }
+}
+
 TEST_F(WalTest, AMissingSegmentIsCorruption) {
   auto wal = create(2048);
   for (std::uint64_t i = 0; i < 60; ++i) {
