@@ -37,6 +37,8 @@ class Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  /// By value on a temporary, so `for (auto& x : *disk.list(dir))` does not dangle.
+  T operator*() && { return std::move(*this).value(); }
 
  private:
   std::optional<T> value_;

@@ -8,6 +8,7 @@
 
 #include "scenarios/Demo.h"
 #include "sim/Trace.h"
+#include "wal/WalCommand.h"
 
 namespace {
 
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "detcd-sim 0.1.0");
   int exitCode = 0;
   addDemoCommand(app, &exitCode);
+  detcd::wal::addWalCommand(app, std::cout, std::cerr, &exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

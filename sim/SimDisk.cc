@@ -437,19 +437,23 @@ std::optional<std::string> SimDisk::flipSyncedBit(const std::string& rawPath) {
   std::vector<std::pair<std::string, std::uint64_t>> candidates;  // (path, sector)
   for (const auto& [path, inode] : files_) {
     if (!only.empty() && path != only) continue;
-    const std::uint64_t sectors =
-        std::min(inode->durable.size(), inode->data.size()) / kSectorSize;
+    // Every sector holding durable bytes, the last partial one included.
+    const std::uint64_t bytes = std::min(inode->durable.size(), inode->data.size());
+    const std::uint64_t sectors = (bytes + kSectorSize - 1) / kSectorSize;
     for (std::uint64_t s = 0; s < sectors; ++s) {
       if (inode->dirty.count(s) == 0) candidates.emplace_back(path, s);
     }
   }
   if (candidates.empty()) return std::nullopt;
   const auto& [path, sector] = candidates[rng_.below(candidates.size())];
-  const std::uint64_t bit = sector * kSectorSize * 8 + rng_.below(kSectorSize * 8);
-  Inode& inode = *files_.at(path);
+  Inode& target = *files_.at(path);
+  const std::uint64_t sectorBytes =
+      std::min<std::uint64_t>(kSectorSize, std::min(target.durable.size(), target.data.size()) -
+                                               sector * kSectorSize);
+  const std::uint64_t bit = sector * kSectorSize * 8 + rng_.below(sectorBytes * 8);
   const auto mask = static_cast<char>(1u << (bit % 8));
-  inode.durable[bit / 8] = static_cast<char>(inode.durable[bit / 8] ^ mask);
-  inode.data[bit / 8] = static_cast<char>(inode.data[bit / 8] ^ mask);
+  target.durable[bit / 8] = static_cast<char>(target.durable[bit / 8] ^ mask);
+  target.data[bit / 8] = static_cast<char>(target.data[bit / 8] ^ mask);
   trace("disk-fault", {{"fault", "bit-flip"}, {"path", std::string_view(path)}, {"bit", bit}});
   return fmt::format("flipped bit {} of {} (byte {})", bit % 8, path, bit / 8);
 }

@@ -182,6 +182,16 @@ TEST(SimDiskTest, BitFlipInSyncedSectorIsVisibleAndDurable) {
   EXPECT_EQ(h.read("a"), flipped);
 }
 
+TEST(SimDiskTest, BitFlipReachesSmallFiles) {
+  DiskHarness h(13);
+  auto f = h.open("small");
+  ASSERT_FALSE(f->write(0, "tiny"));
+  ASSERT_FALSE(f->sync());
+  ASSERT_TRUE(h.disk.flipSyncedBit("small").has_value());
+  EXPECT_NE(h.read("small"), "tiny");
+  EXPECT_EQ(h.read("small").size(), 4u);
+}
+
 TEST(SimDiskTest, MisdirectedWriteLandsElsewhereAndReportsSuccess) {
   DiskHarness h(11);
   auto f = h.open("a");

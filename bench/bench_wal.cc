@@ -1,0 +1,151 @@
+// WAL group commit on the real disk: append + Sync() of 256-byte entries in batches of 1, 10 and
+// 100 entries per Sync, against a bare pwrite + fdatasync loop of the same payload bytes into a
+// preallocated file (the physical limit).
+//
+//   build/bin/bench_wal [--benchmark_min_time=2]     (files go to $DETCD_BENCH_DIR, default ".")
+//
+// Figures and their meaning: docs/performance-wal.md. Run it on the disk you mean to measure:
+// a tmpfs makes fdatasync free and the comparison meaningless.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "env/PosixDisk.h"
+#include "wal/Wal.h"
+
+namespace {
+
+using detcd::wal::Entry;
+
+constexpr std::size_t kEntryBytes = 256;
+constexpr std::uint64_t kSegmentBytes = std::uint64_t{64} << 20;
+
+/// A fresh directory for one benchmark, removed at the end.
+struct ScratchDir {
+  explicit ScratchDir(const std::string& name) {
+    const char* base = std::getenv("DETCD_BENCH_DIR");
+    path = (std::filesystem::path(base != nullptr ? base : ".") / name).string();
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~ScratchDir() { std::filesystem::remove_all(path); }
+  std::string path;
+};
+
+void setCounters(benchmark::State& state, std::int64_t batch) {
+  const auto entries = static_cast<double>(state.iterations() * batch);
+  state.counters["entries/s"] = benchmark::Counter(entries, benchmark::Counter::kIsRate);
+  state.counters["syncs/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetBytesProcessed(static_cast<std::int64_t>(entries) * kEntryBytes);
+}
+
+/// One iteration = `batch` entries appended and one Sync() (one write + one fdatasync).
+void BM_WalAppendSync(benchmark::State& state) {
+  const std::int64_t batch = state.range(0);
+  ScratchDir dir("bench-wal");
+  detcd::env::PosixDisk disk;
+  detcd::wal::Wal::Options options;
+  options.segmentBytes = kSegmentBytes;
+  auto created = detcd::wal::Wal::create(disk, dir.path + "/wal", "bench", options);
+  if (!created) {
+    state.SkipWithError(created.error().message().c_str());
+    return;
+  }
+  auto& wal = **created;
+  std::vector<Entry> entries(static_cast<std::size_t>(batch),
+                             Entry{0, 1, 0, std::string(kEntryBytes, 'x')});
+  std::uint64_t index = 1;
+  for (auto _ : state) {
+    for (Entry& e : entries) e.index = index++;
+    if (auto e = wal.append(entries)) state.SkipWithError(e.message().c_str());
+    if (auto e = wal.sync()) state.SkipWithError(e.message().c_str());
+  }
+  setCounters(state, batch);
+}
+BENCHMARK(BM_WalAppendSync)->Arg(1)->Arg(10)->Arg(100)->UseRealTime();
+
+/// The physical limit: one pwrite of batch * 256 bytes and one fdatasync per iteration, into a
+/// file preallocated like a WAL segment (wrapping around at its end).
+void BM_BareWriteFdatasync(benchmark::State& state) {
+  const std::int64_t batch = state.range(0);
+  ScratchDir dir("bench-bare");
+  detcd::env::PosixDisk disk;
+  auto file = disk.open(dir.path + "/bare", {.create = true, .truncate = true});
+  if (!file || (*file)->allocate(kSegmentBytes) || (*file)->sync()) {
+    state.SkipWithError("cannot create the preallocated file");
+    return;
+  }
+  const std::string bytes(static_cast<std::size_t>(batch) * kEntryBytes, 'x');
+  std::uint64_t offset = 0;
+  for (auto _ : state) {
+    if (offset + bytes.size() > kSegmentBytes) offset = 0;
+    if ((*file)->write(offset, bytes) || (*file)->sync()) state.SkipWithError("write/fdatasync");
+    offset += bytes.size();
+  }
+  setCounters(state, batch);
+}
+BENCHMARK(BM_BareWriteFdatasync)->Arg(1)->Arg(10)->Arg(100)->UseRealTime();
+
+/// Both of the above, interleaved batch by batch in one run so that both see the same machine load
+/// (the disk is shared and noisy): one iteration = one WAL batch (append + Sync) and one bare
+/// batch (pwrite + fdatasync), in alternating order, each timed. Counters: mean latency of each per batch, and the WAL's
+/// throughput as a fraction of the bare loop's (wal/bare, higher is better; 1.0 = the limit).
+void BM_WalVsBareInterleaved(benchmark::State& state) {
+  using Clock = std::chrono::steady_clock;  // benchmarks measure real time; never simulated code
+  const std::int64_t batch = state.range(0);
+  ScratchDir dir("bench-interleaved");
+  detcd::env::PosixDisk disk;
+  detcd::wal::Wal::Options options;
+  options.segmentBytes = kSegmentBytes;
+  auto created = detcd::wal::Wal::create(disk, dir.path + "/wal", "bench", options);
+  auto file = disk.open(dir.path + "/bare", {.create = true, .truncate = true});
+  if (!created || !file || (*file)->allocate(kSegmentBytes) || (*file)->sync()) {
+    state.SkipWithError("cannot create the WAL or the preallocated file");
+    return;
+  }
+  auto& wal = **created;
+  std::vector<Entry> entries(static_cast<std::size_t>(batch),
+                             Entry{0, 1, 0, std::string(kEntryBytes, 'x')});
+  const std::string bytes(static_cast<std::size_t>(batch) * kEntryBytes, 'x');
+  std::uint64_t index = 1;
+  std::uint64_t offset = 0;
+  Clock::duration walTime{};
+  Clock::duration bareTime{};
+  bool walFirst = true;
+  for (auto _ : state) {
+    for (Entry& e : entries) e.index = index++;
+    if (offset + bytes.size() > kSegmentBytes) offset = 0;
+    // Alternate which goes first, so that neither always follows the other's fdatasync.
+    for (int turn = 0; turn < 2; ++turn) {
+      const auto start = Clock::now();
+      if ((turn == 0) == walFirst) {
+        if (auto e = wal.append(entries)) state.SkipWithError(e.message().c_str());
+        if (auto e = wal.sync()) state.SkipWithError(e.message().c_str());
+        walTime += Clock::now() - start;
+      } else {
+        if ((*file)->write(offset, bytes) || (*file)->sync()) {
+          state.SkipWithError("write/fdatasync");
+        }
+        bareTime += Clock::now() - start;
+      }
+    }
+    offset += bytes.size();
+    walFirst = !walFirst;
+  }
+  const auto perBatchUs = [&](Clock::duration d) {
+    return std::chrono::duration<double, std::micro>(d).count() /
+           static_cast<double>(state.iterations());
+  };
+  state.counters["wal_us"] = perBatchUs(walTime);
+  state.counters["bare_us"] = perBatchUs(bareTime);
+  state.counters["wal/bare"] = perBatchUs(bareTime) / perBatchUs(walTime);
+}
+BENCHMARK(BM_WalVsBareInterleaved)->Arg(1)->Arg(10)->Arg(100)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
