@@ -34,11 +34,24 @@ endfunction()
 find_package(Protobuf REQUIRED)
 function(detcd_proto_library name)
   cmake_parse_arguments(ARG "" "" "PROTOS;DEPS" ${ARGN})
-  add_library(${name} STATIC ${ARG_PROTOS})
   set(gen_dir "${CMAKE_BINARY_DIR}/gen")
-  file(MAKE_DIRECTORY "${gen_dir}")
-  protobuf_generate(TARGET ${name} LANGUAGE cpp
-    IMPORT_DIRS "${PROJECT_SOURCE_DIR}" PROTOC_OUT_DIR "${gen_dir}")
+  # protoc runs with the repository root as its only import path, so that a .proto is
+  # always named "proto/foo.proto" (generated code: "proto/foo.pb.h") whichever
+  # CMakeLists.txt declares it; imports between protos then link to the same symbols.
+  set(srcs)
+  foreach(proto ${ARG_PROTOS})
+    get_filename_component(abs "${proto}" ABSOLUTE)
+    file(RELATIVE_PATH rel "${PROJECT_SOURCE_DIR}" "${abs}")
+    string(REGEX REPLACE "\\.proto$" "" stem "${rel}")
+    add_custom_command(
+      OUTPUT "${gen_dir}/${stem}.pb.h" "${gen_dir}/${stem}.pb.cc"
+      COMMAND ${CMAKE_COMMAND} -E make_directory "${gen_dir}"
+      COMMAND protobuf::protoc --cpp_out "${gen_dir}" -I "${PROJECT_SOURCE_DIR}" "${abs}"
+      DEPENDS "${abs}" protobuf::protoc
+      COMMENT "protoc ${rel}" VERBATIM)
+    list(APPEND srcs "${gen_dir}/${stem}.pb.cc" "${gen_dir}/${stem}.pb.h")
+  endforeach()
+  add_library(${name} STATIC ${srcs})
   target_include_directories(${name} SYSTEM PUBLIC "${gen_dir}")
   target_link_libraries(${name} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
 endfunction()
