@@ -49,6 +49,13 @@ Result<std::uint64_t> MemoryStorage::term(std::uint64_t i) const {
   return {ents_[i - offset].term(), Error::None};
 }
 
+void MemoryStorage::setConfState(const raftpb::ConfState& cs) {
+  if (ents_.size() != 1 || snapshot_.metadata().index() != 0) {
+    throw std::logic_error("MemoryStorage::setConfState: storage is not empty");
+  }
+  *snapshot_.mutable_metadata()->mutable_conf_state() = cs;
+}
+
 Result<raftpb::Snapshot> MemoryStorage::snapshot() const { return {snapshot_, Error::None}; }
 
 Error MemoryStorage::applySnapshot(const raftpb::Snapshot& snap) {

@@ -22,6 +22,9 @@ class MemoryStorage : public Storage {
   Result<raftpb::Snapshot> snapshot() const override;
 
   void setHardState(const raftpb::HardState& hs) { hardState_ = hs; }
+  // Starts a new group from an empty log that already knows its membership (etcd's test
+  // storage "withPeers"); only before any entry or snapshot was stored.
+  void setConfState(const raftpb::ConfState& cs);
   const raftpb::HardState& hardState() const { return hardState_; }
 
   // Replaces all contents with the snapshot. Error::SnapOutOfDate if it is older than
