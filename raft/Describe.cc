@@ -68,7 +68,10 @@ std::string describeMessage(const raftpb::Message& m) {
                               raftpb::MessageType_Name(m.type()), m.term());
   if (m.log_term() != 0 || m.index() != 0) s += fmt::format(" Log:{}/{}", m.log_term(), m.index());
   if (m.commit() != 0) s += fmt::format(" Commit:{}", m.commit());
-  if (m.reject()) s += fmt::format(" Rejected (Hint: {})", m.reject_hint());
+  if (m.reject()) {
+    s += " Rejected";
+    if (m.type() == raftpb::MsgAppResp) s += fmt::format(" (Hint: {})", m.reject_hint());
+  }
   if (!m.context().empty()) s += fmt::format(" Context:{}", m.context());
   if (m.entries_size() > 0) {
     s += " Entries:" + describeEntries({m.entries().begin(), m.entries().end()});

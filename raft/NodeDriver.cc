@@ -124,9 +124,7 @@ std::optional<ReadyReport> NodeDriver::handleReady() {
     storage_->append(rd.entries);
   }
   if (rd.hardState) storage_->setHardState(*rd.hardState);
-  // 2. Only now may messages leave.
-  rep.messages = node_->advance(rd);
-  // 3. Apply.
+  // 2. Apply.
   for (const auto& e : rd.committedEntries) {
     if (e.type() == raftpb::EntryConfChange || e.type() == raftpb::EntryConfChangeV2) {
       raftpb::ConfChangeV2 cc;
@@ -142,6 +140,8 @@ std::optional<ReadyReport> NodeDriver::handleReady() {
     sm_.apply(e);
     if (invariants_) invariants_->onApply(id_, e, sm_.hash);
   }
+  // 3. Only now may messages leave.
+  rep.messages = node_->advance(rd);
   observe();
   return rep;
 }

@@ -68,6 +68,7 @@ class Raft {
   std::uint64_t leadTransferee() const { return leadTransferee_; }
   int electionElapsed() const { return electionElapsed_; }
   int randomizedElectionTimeout() const { return randomizedElectionTimeout_; }
+  int electionTimeout() const { return electionTimeout_; }  // Config::electionTick
   std::uint64_t uncommittedSize() const { return uncommittedSize_; }
   std::uint64_t pendingConfIndex() const { return pendingConfIndex_; }
   const ProgressTracker& tracker() const { return prs_; }

@@ -18,16 +18,17 @@ class RawNode;
 //   1. Persist, durably: `snapshot` (if any), then `entries` (appended after truncating any
 //      conflicting suffix), then `hardState` (if any) — into the Storage given in Config
 //      (e.g. MemoryStorage, after writing them to the WAL).
-//   2. Call RawNode::advance(rd). It checks that Storage now holds the Ready's HardState,
+//   2. Apply `snapshot` and `committedEntries` in order (for conf-change entries call
+//      applyConfChange), and serve `readStates` once the applied index reaches their index.
+//   3. Call RawNode::advance(rd). It checks that Storage now holds the Ready's HardState,
 //      entries and snapshot, and only then hands out the messages of this Ready. This is
 //      what makes it impossible to send a message (a vote, an append acknowledgement)
 //      before the state it promises is durable (paper §5.2/§5.3: a node must never forget
 //      a vote or an acknowledged entry after a crash).
-//   3. Send those messages (any order; the network may lose or reorder them).
-//   4. Apply `committedEntries` in order (for conf-change entries call applyConfChange),
-//      and serve `readStates` once the applied index reaches their index. Applying may
-//      happen before or after sending, but before the next ready().
+//   4. Send those messages (any order; the network may lose or reorder them).
 //
+// Applying before advance (as etcd requires) lets advance() act on the new configuration,
+// e.g. propose the automatic leave of a joint configuration exactly once.
 // Messages are not public members on purpose; the only way to obtain them is advance().
 struct Ready {
   std::optional<SoftState> softState;         // set when leader or role changed
@@ -94,8 +95,9 @@ class RawNode {
 
   bool hasReady() const;
   Ready ready();
-  // Acknowledges that rd's durable part is in Storage (see Ready) and returns rd's
-  // messages to send. Throws std::logic_error naming what is missing from Storage.
+  // Acknowledges that rd's durable part is in Storage and its committed entries were applied
+  // (see Ready) and returns rd's messages to send. Throws std::logic_error naming what is
+  // missing from Storage.
   std::vector<raftpb::Message> advance(Ready& rd);
 
   Status status() const;

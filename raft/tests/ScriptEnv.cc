@@ -1,5 +1,6 @@
 #include "raft/tests/ScriptEnv.h"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -101,7 +102,9 @@ bool ScriptEnv::cut(std::uint64_t from, std::uint64_t to) const {
 }
 
 void ScriptEnv::queue(const std::vector<raftpb::Message>& msgs) {
-  for (const auto& m : msgs) inbox_[m.to()].push_back(m);
+  for (const auto& m : msgs) {
+    if (!cut(m.from(), m.to())) inbox_[m.to()].push_back(m);
+  }
 }
 
 std::string ScriptEnv::run(const Command& c) {
@@ -139,9 +142,8 @@ std::string ScriptEnv::run(const Command& c) {
     NodeDriver& d = node(c.args[0]);
     const Raft& r = d.node().raft();
     int times = r.state() == StateType::Leader
-                    ? r.randomizedElectionTimeout()
+                    ? r.electionTimeout() - r.electionElapsed()
                     : r.randomizedElectionTimeout() - r.electionElapsed();
-    if (r.state() == StateType::Leader) times = std::max(times, 1);
     for (int i = 0; i < times; ++i) d.tick();
   } else if (n == "tick-heartbeat") {
     need(1);
@@ -269,12 +271,12 @@ void ScriptEnv::processReady(std::uint64_t id) {
   for (const auto& rs : rd.readStates) {
     out(fmt::format("  ReadState Index:{} Ctx:{}", rs.index, rs.requestCtx));
   }
-  for (const auto& m : rep->messages) out("  send " + describeMessage(m));
-  for (const auto& e : rd.committedEntries) {
-    if (e.type() != raftpb::EntryNormal) {
-      out("  applied conf change, now " + describeConfState(d.confState()));
-    }
+  for (const auto& m : rep->messages) {
+    out("  send " + describeMessage(m) + (cut(m.from(), m.to()) ? " (dropped)" : ""));
   }
+  bool confChanged = std::any_of(rd.committedEntries.begin(), rd.committedEntries.end(),
+                                 [](const auto& e) { return e.type() != raftpb::EntryNormal; });
+  if (confChanged) out("  applied conf change, now " + describeConfState(d.confState()));
   queue(rep->messages);
 }
 
