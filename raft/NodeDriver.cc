@@ -135,7 +135,13 @@ std::optional<ReadyReport> NodeDriver::handleReady() {
       } else if (!cc.ParseFromString(e.data())) {
         throw std::invalid_argument("bad ConfChangeV2 entry");
       }
-      confState_ = node_->applyConfChange(cc);
+      try {
+        confState_ = node_->applyConfChange(cc);
+      } catch (const ConfChangeError&) {
+        // Invalid against the configuration it meets when applied (it was proposed from an
+        // older view): every node rejects it alike and keeps its configuration, as
+        // etcdserver does by applying a no-op change instead.
+      }
     }
     sm_.apply(e);
     if (invariants_) invariants_->onApply(id_, e, sm_.hash);

@@ -446,12 +446,15 @@ Error Raft::step(Message m) {
       resp.set_to(m.from());
       resp.set_type(raftpb::MsgAppResp);
       send(std::move(resp));
-    } else if (m.type() == raftpb::MsgPreVote) {
-      // Reject with our term so that the pre-candidate learns it is behind.
+    } else if (m.type() == raftpb::MsgPreVote || m.type() == raftpb::MsgVote) {
+      // Paper §5.1: reject with our term so that the candidate learns it is behind. (etcd
+      // ignores a stale MsgVote; then a candidate whose only possible voters have higher
+      // terms but never contact it — e.g. a lagging voter that campaigns only towards the
+      // peers of an older configuration — would stay behind forever.)
       Message resp;
       resp.set_to(m.from());
       resp.set_term(term_);
-      resp.set_type(raftpb::MsgPreVoteResp);
+      resp.set_type(voteRespMsgType(m.type()));
       resp.set_reject(true);
       send(std::move(resp));
     }
@@ -771,12 +774,11 @@ bool Raft::restore(const raftpb::Snapshot& s) {
     becomeFollower(term_ + 1, kNone);
     return false;
   }
+  // etcd refuses a snapshot whose ConfState lacks this node ("should never happen"). It
+  // does happen when a node is re-added after the leader's newest snapshot was taken; the
+  // leader knows the node as a member, so we accept it: until the entry that re-adds us is
+  // applied we are a non-member follower, which never campaigns (promotable() is false).
   const auto& cs = s.metadata().conf_state();
-  bool found = false;
-  for (auto v : cs.voters()) found = found || v == id_;
-  for (auto v : cs.learners()) found = found || v == id_;
-  for (auto v : cs.voters_outgoing()) found = found || v == id_;
-  if (!found) return false;  // a snapshot of a config without us: not for us
   if (log_.matchTerm(s.metadata().index(), s.metadata().term())) {
     // We already have the entries; just fast-forward the commit index.
     log_.commitTo(s.metadata().index());
@@ -786,8 +788,9 @@ bool Raft::restore(const raftpb::Snapshot& s) {
   prs_ = ProgressTracker(prs_.maxInflight());
   auto restored = ConfChanger::restore(cs, prs_.maxInflight(), log_.lastIndex());
   switchToConfig(restored.config, restored.progress);
-  Progress& self = prs_.progress.at(id_);
-  self.maybeUpdate(self.next - 1);
+  if (auto it = prs_.progress.find(id_); it != prs_.progress.end()) {
+    it->second.maybeUpdate(it->second.next - 1);
+  }
   return true;
 }
 
@@ -812,19 +815,11 @@ raftpb::ConfState Raft::switchToConfig(const TrackerConfig& cfg, const ProgressM
   auto it = prs_.progress.find(id_);
   isLearner_ = it != prs_.progress.end() && it->second.isLearner;
   if ((it == prs_.progress.end() || isLearner_) && state_ == StateType::Leader) {
-    // A removed (or demoted) leader steps down. Hand over to the most caught-up voter at
-    // once, so the group does not wait an election timeout (etcd leaves this as a TODO).
-    std::uint64_t best = kNone, bestMatch = 0;
-    for (const auto& [id, pr] : prs_.progress) {
-      if (id != id_ && !pr.isLearner && prs_.config.voters.ids().count(id) != 0 &&
-          pr.match > bestMatch) {
-        best = id;
-        bestMatch = pr.match;
-      }
-    }
-    bool caughtUp = best != kNone && bestMatch == log_.lastIndex();
-    becomeFollower(term_, kNone);
-    if (caughtUp) sendTimeoutNow(best);
+    // A removed (or demoted) leader steps down by handing leadership to the most caught-up
+    // voter. It must not simply stop: configurations take effect when applied, so the
+    // remaining voters may still use a configuration that needs this node's vote until
+    // they learn that the change committed — which they learn from this leader.
+    handOverLeadership();
     return cs;
   }
   if (state_ != StateType::Leader || cs.voters_size() == 0) return cs;
@@ -839,6 +834,31 @@ raftpb::ConfState Raft::switchToConfig(const TrackerConfig& cfg, const ProgressM
     abortLeaderTransfer();
   }
   return cs;
+}
+
+bool Raft::removedLeader() const {
+  if (state_ != StateType::Leader) return false;
+  auto it = prs_.progress.find(id_);
+  return it == prs_.progress.end() || it->second.isLearner;
+}
+
+void Raft::handOverLeadership() {
+  std::uint64_t best = kNone, bestMatch = 0;
+  for (const auto& [id, pr] : prs_.progress) {
+    if (id == id_ || pr.isLearner || prs_.config.voters.ids().count(id) == 0) continue;
+    if (best == kNone || pr.match > bestMatch) {
+      best = id;
+      bestMatch = pr.match;
+    }
+  }
+  if (best == kNone) return;  // cannot happen: a configuration always has a voter
+  leadTransferee_ = best;
+  electionElapsed_ = 0;
+  if (bestMatch == log_.lastIndex()) {
+    sendTimeoutNow(best);
+  } else {
+    sendAppend(best);
+  }
 }
 
 void Raft::releasePendingReadIndexMessages() {
@@ -905,8 +925,11 @@ void Raft::tickHeartbeat() {
       m.set_type(raftpb::MsgCheckQuorum);
       step(m);
     }
-    // A transfer that did not finish within an election timeout is abandoned.
+    // A transfer that did not finish within an election timeout is abandoned; a removed
+    // leader tries again (the transferee may have refused to campaign while it had an
+    // unapplied configuration change).
     if (state_ == StateType::Leader && leadTransferee_ != kNone) abortLeaderTransfer();
+    if (removedLeader()) handOverLeadership();
   }
   if (state_ != StateType::Leader) return;
   if (heartbeatElapsed_ >= heartbeatTimeout_) {

@@ -119,6 +119,10 @@ class Raft {
   bool increaseUncommittedSize(const std::vector<raftpb::Entry>& ents);
   bool committedEntryInCurrentTerm() const;
   void abortLeaderTransfer() { leadTransferee_ = kNone; }
+  // A leader that is no longer a voter of the configuration it applied.
+  bool removedLeader() const;
+  // Starts a leadership transfer to the voter with the highest match index.
+  void handOverLeadership();
 
   void handleAppendEntries(const raftpb::Message& m);
   void handleHeartbeat(const raftpb::Message& m);
