@@ -1,8 +1,8 @@
 #include "raft/ConfChanger.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace detcd::raft {
 
@@ -33,8 +33,8 @@ void ConfChanger::checkInvariants(const Outcome& o) {
       throw ConfChangeError(fmt::format("{} is in LearnersNext, but not Voters[1]", id));
     }
     if (o.progress.at(id).isLearner) {
-      throw ConfChangeError(fmt::format("{} is in LearnersNext, but is already marked as learner",
-                                        id));
+      throw ConfChangeError(
+          fmt::format("{} is in LearnersNext, but is already marked as learner", id));
     }
   }
   for (auto id : c.learners) {
@@ -49,13 +49,14 @@ void ConfChanger::checkInvariants(const Outcome& o) {
     }
   }
   if (!c.joint()) {
-    if (!c.learnersNext.empty()) throw ConfChangeError("cfg.LearnersNext must be nil when not joint");
+    if (!c.learnersNext.empty())
+      throw ConfChangeError("cfg.LearnersNext must be nil when not joint");
     if (c.autoLeave) throw ConfChangeError("AutoLeave must be false when not joint");
   }
 }
 
-ConfChanger::Outcome ConfChanger::enterJoint(bool autoLeave,
-                                             const std::vector<raftpb::ConfChangeSingle>& ccs) const {
+ConfChanger::Outcome ConfChanger::enterJoint(
+    bool autoLeave, const std::vector<raftpb::ConfChangeSingle>& ccs) const {
   Outcome o{tracker_.config, tracker_.progress};
   checkInvariants(o);
   if (o.config.joint()) throw ConfChangeError("config is already joint");
@@ -96,8 +97,8 @@ ConfChanger::Outcome ConfChanger::simple(const std::vector<raftpb::ConfChangeSin
     throw ConfChangeError("can't apply simple config change in joint config");
   }
   apply(o, ccs);
-  if (symmetricDifference(tracker_.config.voters.incoming.ids(),
-                          o.config.voters.incoming.ids()) > 1) {
+  if (symmetricDifference(tracker_.config.voters.incoming.ids(), o.config.voters.incoming.ids()) >
+      1) {
     throw ConfChangeError("more than one voter changed without entering joint config");
   }
   checkInvariants(o);
@@ -108,10 +109,17 @@ void ConfChanger::apply(Outcome& o, const std::vector<raftpb::ConfChangeSingle>&
   for (const auto& cc : ccs) {
     if (cc.node_id() == 0) continue;  // etcd ignores changes of node 0
     switch (cc.type()) {
-      case raftpb::ConfChangeAddNode: makeVoter(o, cc.node_id()); break;
-      case raftpb::ConfChangeAddLearnerNode: makeLearner(o, cc.node_id()); break;
-      case raftpb::ConfChangeRemoveNode: remove(o, cc.node_id()); break;
-      case raftpb::ConfChangeUpdateNode: break;  // only the application cares
+      case raftpb::ConfChangeAddNode:
+        makeVoter(o, cc.node_id());
+        break;
+      case raftpb::ConfChangeAddLearnerNode:
+        makeLearner(o, cc.node_id());
+        break;
+      case raftpb::ConfChangeRemoveNode:
+        remove(o, cc.node_id());
+        break;
+      case raftpb::ConfChangeUpdateNode:
+        break;  // only the application cares
       default:
         throw ConfChangeError(fmt::format("unexpected conf type {}", static_cast<int>(cc.type())));
     }

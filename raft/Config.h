@@ -36,8 +36,8 @@ struct Config {
   int heartbeatTick = 1;  // ticks between leader heartbeats
   // The durable log; must outlive the node. Also checked by RawNode::advance (Ready contract).
   const Storage* storage = nullptr;
-  std::uint64_t applied = 0;  // last applied index when restarting
-  std::uint64_t maxSizePerMsg = 1024 * 1024;  // bytes of entries per MsgApp (>=1 entry)
+  std::uint64_t applied = 0;                          // last applied index when restarting
+  std::uint64_t maxSizePerMsg = 1024 * 1024;          // bytes of entries per MsgApp (>=1 entry)
   std::uint64_t maxCommittedSizePerReady = kNoLimit;  // bytes of committed entries per Ready
   // Bytes of entry data the leader may hold uncommitted before dropping proposals.
   std::uint64_t maxUncommittedEntriesSize = kNoLimit;
@@ -46,7 +46,7 @@ struct Config {
   bool preVote = false;      // thesis §9.6: ask before bumping the term
   ReadOnlyOption readOnlyOption = ReadOnlyOption::Safe;
   bool disableProposalForwarding = false;  // followers drop proposals instead of forwarding
-  std::uint64_t randomSeed = 0;  // seeds the election-timeout jitter (determinism)
+  std::uint64_t randomSeed = 0;            // seeds the election-timeout jitter (determinism)
   Mutations mutations;
 
   // Throws std::invalid_argument naming the offending field.

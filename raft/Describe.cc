@@ -19,18 +19,32 @@ std::string ids(const google::protobuf::RepeatedField<std::uint64_t>& v) {
 std::string describeConfChange(const raftpb::ConfChangeV2& cc) {
   std::string s;
   switch (cc.transition()) {
-    case raftpb::ConfChangeTransitionJointImplicit: s = "implicit"; break;
-    case raftpb::ConfChangeTransitionJointExplicit: s = "explicit"; break;
-    default: break;
+    case raftpb::ConfChangeTransitionJointImplicit:
+      s = "implicit";
+      break;
+    case raftpb::ConfChangeTransitionJointExplicit:
+      s = "explicit";
+      break;
+    default:
+      break;
   }
   for (const auto& c : cc.changes()) {
     char k = '?';
     switch (c.type()) {
-      case raftpb::ConfChangeAddNode: k = 'v'; break;
-      case raftpb::ConfChangeAddLearnerNode: k = 'l'; break;
-      case raftpb::ConfChangeRemoveNode: k = 'r'; break;
-      case raftpb::ConfChangeUpdateNode: k = 'u'; break;
-      default: break;
+      case raftpb::ConfChangeAddNode:
+        k = 'v';
+        break;
+      case raftpb::ConfChangeAddLearnerNode:
+        k = 'l';
+        break;
+      case raftpb::ConfChangeRemoveNode:
+        k = 'r';
+        break;
+      case raftpb::ConfChangeUpdateNode:
+        k = 'u';
+        break;
+      default:
+        break;
     }
     if (!s.empty()) s += ' ';
     s += fmt::format("{}{}", k, c.node_id());

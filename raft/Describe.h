@@ -19,6 +19,6 @@ std::string describeMessage(const raftpb::Message& m);
 std::string describeHardState(const raftpb::HardState& hs);  // "HardState Term:1 Vote:1 Commit:3"
 std::string describeConfState(const raftpb::ConfState& cs);  // "Voters:[1 2] Learners:[3] ..."
 std::string describeConfChange(const raftpb::ConfChangeV2& cc);  // "v2 r3" (+ transition)
-std::string describeSnapshot(const raftpb::Snapshot& s);  // "Index:5 Term:2 ConfState:..."
+std::string describeSnapshot(const raftpb::Snapshot& s);         // "Index:5 Term:2 ConfState:..."
 
 }  // namespace detcd::raft

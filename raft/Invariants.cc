@@ -7,12 +7,18 @@ namespace detcd::raft {
 
 std::string_view invariantName(InvariantKind k) {
   switch (k) {
-    case InvariantKind::ElectionSafety: return "election safety";
-    case InvariantKind::DoubleVote: return "double vote";
-    case InvariantKind::LogMatching: return "log matching";
-    case InvariantKind::LeaderCompleteness: return "leader completeness";
-    case InvariantKind::StateMachineSafety: return "state machine safety";
-    case InvariantKind::MonotonicCommit: return "monotonic commit";
+    case InvariantKind::ElectionSafety:
+      return "election safety";
+    case InvariantKind::DoubleVote:
+      return "double vote";
+    case InvariantKind::LogMatching:
+      return "log matching";
+    case InvariantKind::LeaderCompleteness:
+      return "leader completeness";
+    case InvariantKind::StateMachineSafety:
+      return "state machine safety";
+    case InvariantKind::MonotonicCommit:
+      return "monotonic commit";
   }
   return "?";
 }
@@ -26,9 +32,9 @@ void Invariants::onState(const NodeState& s) {
   if (s.role == StateType::Leader) {
     auto [it, fresh] = leaders_.emplace(s.term, s.id);
     if (!fresh && it->second != s.id) {
-      throw InvariantViolation(InvariantKind::ElectionSafety,
-                               fmt::format("nodes {} and {} both led term {}", it->second, s.id,
-                                           s.term));
+      throw InvariantViolation(
+          InvariantKind::ElectionSafety,
+          fmt::format("nodes {} and {} both led term {}", it->second, s.id, s.term));
     }
   }
   if (s.durableVote != kNone) {
@@ -40,9 +46,9 @@ void Invariants::onState(const NodeState& s) {
     }
   }
   if (n.up && s.commit < n.commit) {
-    throw InvariantViolation(InvariantKind::MonotonicCommit,
-                             fmt::format("node {} commit went from {} back to {}", s.id, n.commit,
-                                         s.commit));
+    throw InvariantViolation(
+        InvariantKind::MonotonicCommit,
+        fmt::format("node {} commit went from {} back to {}", s.id, n.commit, s.commit));
   }
   std::uint64_t from = n.up ? n.commit + 1 : s.firstIndex;
   n.up = true;
@@ -62,8 +68,8 @@ void Invariants::recordCommitted(const NodeState& s, std::uint64_t from, std::ui
     if (!fresh && it->second.term != *t) {
       throw InvariantViolation(
           InvariantKind::StateMachineSafety,
-          fmt::format("node {} committed index {} with term {}, another node with term {}", s.id,
-                      i, *t, it->second.term));
+          fmt::format("node {} committed index {} with term {}, another node with term {}", s.id, i,
+                      *t, it->second.term));
     }
     it->second.commitTerm = std::min(it->second.commitTerm, s.term);
   }
@@ -78,9 +84,10 @@ void Invariants::checkLeaderCompleteness(const NodeState& s) {
     if (!t || *t != it->second.term) {
       throw InvariantViolation(
           InvariantKind::LeaderCompleteness,
-          fmt::format("leader {} of term {} lacks entry {} of term {} committed in term {} (has {})",
-                      s.id, s.term, it->first, it->second.term, it->second.commitTerm,
-                      t ? std::to_string(*t) : "none"));
+          fmt::format(
+              "leader {} of term {} lacks entry {} of term {} committed in term {} (has {})", s.id,
+              s.term, it->first, it->second.term, it->second.commitTerm,
+              t ? std::to_string(*t) : "none"));
     }
   }
 }
@@ -93,10 +100,9 @@ void Invariants::onPersist(std::uint64_t id, std::optional<std::uint64_t> prevTe
     if (!fresh) {
       const EntryFacts& old = it->second;
       if (old.dataHash != f.dataHash || old.type != f.type) {
-        throw InvariantViolation(
-            InvariantKind::LogMatching,
-            fmt::format("node {} has a different entry at index {} term {}", id, e.index(),
-                        e.term()));
+        throw InvariantViolation(InvariantKind::LogMatching,
+                                 fmt::format("node {} has a different entry at index {} term {}",
+                                             id, e.index(), e.term()));
       }
       if (old.prevTerm && f.prevTerm && *old.prevTerm != *f.prevTerm) {
         throw InvariantViolation(

@@ -97,14 +97,14 @@ class Invariants {
   void recordCommitted(const NodeState& s, std::uint64_t from, std::uint64_t to);
   void checkLeaderCompleteness(const NodeState& s);
 
-  std::map<std::uint64_t, std::uint64_t> leaders_;  // term -> leader id
+  std::map<std::uint64_t, std::uint64_t> leaders_;                          // term -> leader id
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> votes_;  // (id, term)
   std::map<EntryKey, EntryFacts> entries_;
   struct CommitFacts {
     std::uint64_t term;        // term of the entry
     std::uint64_t commitTerm;  // lowest node term at which it was seen committed
   };
-  std::map<std::uint64_t, CommitFacts> committed_;  // index -> facts
+  std::map<std::uint64_t, CommitFacts> committed_;                            // index -> facts
   std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> applied_;  // idx->(term,h)
   std::map<std::uint64_t, std::uint64_t> stateAt_;  // index -> state machine hash
   std::map<std::uint64_t, NodeFacts> nodes_;

@@ -67,8 +67,7 @@ Error MemoryStorage::applySnapshot(const raftpb::Snapshot& snap) {
   return Error::None;
 }
 
-Result<raftpb::Snapshot> MemoryStorage::createSnapshot(std::uint64_t i,
-                                                       const raftpb::ConfState* cs,
+Result<raftpb::Snapshot> MemoryStorage::createSnapshot(std::uint64_t i, const raftpb::ConfState* cs,
                                                        const std::string& data) {
   if (i <= snapshot_.metadata().index()) return {{}, Error::SnapOutOfDate};
   if (i > lastIndex()) {
@@ -109,9 +108,9 @@ void MemoryStorage::append(const std::vector<raftpb::Entry>& ents) {
   std::size_t skip = first > ents[0].index() ? first - ents[0].index() : 0;
   std::uint64_t start = ents[skip].index();
   if (start > lastIndex() + 1) {
-    throw std::invalid_argument("MemoryStorage::append: missing log entries [last: " +
-                                std::to_string(lastIndex()) + ", append at: " +
-                                std::to_string(start) + "]");
+    throw std::invalid_argument(
+        "MemoryStorage::append: missing log entries [last: " + std::to_string(lastIndex()) +
+        ", append at: " + std::to_string(start) + "]");
   }
   ents_.resize(start - ents_[0].index());  // drop the conflicting suffix, if any
   ents_.insert(ents_.end(), ents.begin() + static_cast<std::ptrdiff_t>(skip), ents.end());

@@ -1,8 +1,8 @@
 #include "raft/NodeDriver.h"
 
-#include <stdexcept>
-
 #include <xxhash.h>
+
+#include <stdexcept>
 
 #include "raft/ConfChanger.h"
 
@@ -32,13 +32,17 @@ void HashStateMachine::restore(const raftpb::Snapshot& s) {
                                 std::to_string(d.size()));
   }
   hash = 0;
-  for (int i = 7; i >= 0; --i) hash = (hash << 8) | static_cast<unsigned char>(d[static_cast<std::size_t>(i)]);
+  for (int i = 7; i >= 0; --i)
+    hash = (hash << 8) | static_cast<unsigned char>(d[static_cast<std::size_t>(i)]);
   appliedIndex = s.metadata().index();
 }
 
 NodeDriver::NodeDriver(std::uint64_t id, const Config& config, const raftpb::ConfState& cs,
                        std::uint64_t snapshotIndex, Invariants* invariants)
-    : id_(id), config_(config), storage_(std::make_unique<MemoryStorage>()), confState_(cs),
+    : id_(id),
+      config_(config),
+      storage_(std::make_unique<MemoryStorage>()),
+      confState_(cs),
       invariants_(invariants) {
   if (snapshotIndex == 0) {
     storage_->setConfState(cs);
@@ -111,15 +115,14 @@ std::optional<ReadyReport> NodeDriver::handleReady() {
     sm_.restore(*rd.snapshot);
     confState_ = rd.snapshot->metadata().conf_state();
     if (invariants_) {
-      invariants_->onSnapshot(id_, rd.snapshot->metadata().index(),
-                              rd.snapshot->metadata().term(), sm_.hash);
+      invariants_->onSnapshot(id_, rd.snapshot->metadata().index(), rd.snapshot->metadata().term(),
+                              sm_.hash);
     }
   }
   if (!rd.entries.empty()) {
     if (invariants_) {
       auto prev = storage_->term(rd.entries.front().index() - 1);
-      invariants_->onPersist(id_, prev.ok() ? std::optional(prev.value) : std::nullopt,
-                             rd.entries);
+      invariants_->onPersist(id_, prev.ok() ? std::optional(prev.value) : std::nullopt, rd.entries);
     }
     storage_->append(rd.entries);
   }

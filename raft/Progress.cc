@@ -1,9 +1,9 @@
 #include "raft/Progress.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cassert>
-
-#include <fmt/format.h>
 
 namespace detcd::raft {
 
@@ -23,9 +23,12 @@ void Inflights::freeFirstOne() {
 
 std::string_view progressStateName(ProgressState s) {
   switch (s) {
-    case ProgressState::Probe: return "StateProbe";
-    case ProgressState::Replicate: return "StateReplicate";
-    case ProgressState::Snapshot: return "StateSnapshot";
+    case ProgressState::Probe:
+      return "StateProbe";
+    case ProgressState::Replicate:
+      return "StateReplicate";
+    case ProgressState::Snapshot:
+      return "StateSnapshot";
   }
   return "?";
 }
@@ -86,9 +89,12 @@ bool Progress::maybeDecrTo(std::uint64_t rejected, std::uint64_t matchHint) {
 
 bool Progress::isPaused() const {
   switch (state) {
-    case ProgressState::Probe: return probeSent;
-    case ProgressState::Replicate: return inflights.full();
-    case ProgressState::Snapshot: return true;
+    case ProgressState::Probe:
+      return probeSent;
+    case ProgressState::Replicate:
+      return inflights.full();
+    case ProgressState::Snapshot:
+      return true;
   }
   return true;
 }

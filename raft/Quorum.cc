@@ -8,9 +8,12 @@ namespace detcd::raft {
 
 std::string_view voteResultName(VoteResult r) {
   switch (r) {
-    case VoteResult::Pending: return "VotePending";
-    case VoteResult::Lost: return "VoteLost";
-    case VoteResult::Won: return "VoteWon";
+    case VoteResult::Pending:
+      return "VotePending";
+    case VoteResult::Lost:
+      return "VoteLost";
+    case VoteResult::Won:
+      return "VoteWon";
   }
   return "?";
 }

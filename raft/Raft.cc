@@ -1,10 +1,10 @@
 #include "raft/Raft.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cassert>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "raft/ConfChanger.h"
 #include "raft/Storage.h"
@@ -16,10 +16,14 @@ using raftpb::MessageType;
 
 std::string_view stateName(StateType s) {
   switch (s) {
-    case StateType::Follower: return "StateFollower";
-    case StateType::Candidate: return "StateCandidate";
-    case StateType::Leader: return "StateLeader";
-    case StateType::PreCandidate: return "StatePreCandidate";
+    case StateType::Follower:
+      return "StateFollower";
+    case StateType::Candidate:
+      return "StateCandidate";
+    case StateType::Leader:
+      return "StateLeader";
+    case StateType::PreCandidate:
+      return "StatePreCandidate";
   }
   return "?";
 }
@@ -38,9 +42,8 @@ bool isLocalMsg(MessageType t) {
 }
 
 bool isResponseMsg(MessageType t) {
-  return t == raftpb::MsgAppResp || t == raftpb::MsgVoteResp ||
-         t == raftpb::MsgHeartbeatResp || t == raftpb::MsgUnreachable ||
-         t == raftpb::MsgPreVoteResp;
+  return t == raftpb::MsgAppResp || t == raftpb::MsgVoteResp || t == raftpb::MsgHeartbeatResp ||
+         t == raftpb::MsgUnreachable || t == raftpb::MsgPreVoteResp;
 }
 
 namespace {
@@ -50,6 +53,30 @@ MessageType voteRespMsgType(MessageType t) {
 }
 
 std::uint64_t payloadSize(const raftpb::Entry& e) { return e.data().size(); }
+
+// Whether e is a configuration change that removes node id or demotes it to learner.
+bool removesNode(const raftpb::Entry& e, std::uint64_t id) {
+  raftpb::ConfChangeV2 cc;
+  if (e.type() == raftpb::EntryConfChange) {
+    raftpb::ConfChange v1;
+    if (!v1.ParseFromString(e.data())) return false;
+    cc = toV2(v1);
+  } else if (e.type() != raftpb::EntryConfChangeV2 || !cc.ParseFromString(e.data())) {
+    return false;
+  }
+  for (const auto& c : cc.changes()) {
+    if (c.node_id() == id && (c.type() == raftpb::ConfChangeRemoveNode ||
+                              c.type() == raftpb::ConfChangeAddLearnerNode)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool isLeaveJoint(const raftpb::Entry& e) {
+  raftpb::ConfChangeV2 cc;
+  return e.type() == raftpb::EntryConfChangeV2 && cc.ParseFromString(e.data()) && leaveJoint(cc);
+}
 
 }  // namespace
 
@@ -244,7 +271,8 @@ void Raft::appliedTo(std::uint64_t applied) {
   log_.appliedTo(applied);
   // Auto-leave: once the entry that entered a joint config is applied, the leader proposes
   // the empty ConfChangeV2 that leaves it.
-  if (prs_.config.autoLeave && applied >= pendingConfIndex_ && state_ == StateType::Leader) {
+  if (prs_.config.autoLeave && applied >= pendingConfIndex_ && state_ == StateType::Leader &&
+      !removedLeader()) {
     raftpb::Entry e;
     e.set_type(raftpb::EntryConfChangeV2);
     bool ok = appendEntry({e});
@@ -282,6 +310,7 @@ void Raft::reset(std::uint64_t term) {
     if (id == id_) pr.match = last;
   }
   pendingConfIndex_ = 0;
+  selfRemovalPending_ = false;
   uncommittedSize_ = 0;
   readOnly_ = ReadOnly(readOnly_.option());
 }
@@ -294,7 +323,8 @@ void Raft::becomeFollower(std::uint64_t term, std::uint64_t lead) {
 }
 
 void Raft::becomeCandidate() {
-  if (state_ == StateType::Leader) throw std::logic_error("invalid transition [leader -> candidate]");
+  if (state_ == StateType::Leader)
+    throw std::logic_error("invalid transition [leader -> candidate]");
   reset(term_ + 1);
   vote_ = id_;
   state_ = StateType::Candidate;
@@ -311,15 +341,21 @@ void Raft::becomePreCandidate() {
 }
 
 void Raft::becomeLeader() {
-  if (state_ == StateType::Follower) throw std::logic_error("invalid transition [follower -> leader]");
+  if (state_ == StateType::Follower)
+    throw std::logic_error("invalid transition [follower -> leader]");
   reset(term_);
   lead_ = id_;
   state_ = StateType::Leader;
   Progress& self = prs_.progress.at(id_);
   self.becomeReplicate();
   self.recentActive = true;  // the leader never counts itself inactive for CheckQuorum
-  // Entries before lastIndex may include an unapplied conf change: be conservative.
+  // Entries before lastIndex may include an unapplied conf change: be conservative. If one
+  // of them removes this node, it is leaving (see stepLeader's MsgProp).
   pendingConfIndex_ = log_.lastIndex();
+  auto unapplied = log_.slice(log_.applied() + 1, log_.lastIndex() + 1, kNoLimit);
+  if (!unapplied.ok()) throw std::logic_error("raft: cannot read unapplied entries");
+  for (const auto& e : unapplied.value)
+    selfRemovalPending_ = selfRemovalPending_ || removesNode(e, id_);
   // An empty entry of the new term lets the leader commit older entries (paper §5.4.2,
   // §8 "no-op"), and is the first thing ReadIndex waits for.
   bool ok = appendEntry({raftpb::Entry()});
@@ -438,10 +474,11 @@ Error Raft::step(Message m) {
       becomeFollower(m.term(), kNone);  // paper §5.1: adopt the higher term
     }
   } else if (m.term() < term_) {
-    if ((checkQuorum_ || preVote_) &&
-        (m.type() == raftpb::MsgHeartbeat || m.type() == raftpb::MsgApp)) {
-      // A stale leader (e.g. after a partition) would never learn about the new term if we
-      // ignored it, and with CheckQuorum/PreVote we would never raise ours: tell it.
+    if (m.type() == raftpb::MsgHeartbeat || m.type() == raftpb::MsgApp) {
+      // Paper §5.1: answer with our term, so a stale leader (e.g. after a partition) learns
+      // it and steps down. etcd answers only with CheckQuorum or PreVote and otherwise
+      // relies on our vote requests reaching the stale leader — which they do not when our
+      // (older) configuration does not contain it.
       Message resp;
       resp.set_to(m.from());
       resp.set_type(raftpb::MsgAppResp);
@@ -473,10 +510,13 @@ Error Raft::step(Message m) {
       break;
   }
   switch (state_) {
-    case StateType::Leader: return stepLeader(m);
+    case StateType::Leader:
+      return stepLeader(m);
     case StateType::Candidate:
-    case StateType::PreCandidate: return stepCandidate(m);
-    case StateType::Follower: return stepFollower(m);
+    case StateType::PreCandidate:
+      return stepCandidate(m);
+    case StateType::Follower:
+      return stepFollower(m);
   }
   return Error::None;
 }
@@ -496,7 +536,16 @@ Error Raft::stepLeader(Message& m) {
       return Error::None;
     case raftpb::MsgProp: {
       if (m.entries_size() == 0) throw std::invalid_argument("raft: stepped empty MsgProp");
-      if (prs_.progress.count(id_) == 0) return Error::ProposalDropped;  // we were removed
+      // A leader on its way out (removed, demoted, not in the incoming half of a joint
+      // configuration, or with its own removal pending) accepts nothing but leaving the
+      // joint configuration. Otherwise it could step down holding entries the remaining
+      // voters lack: it would then refuse them its vote while they still need it (their
+      // configuration takes effect only when they apply it), and never campaign itself.
+      bool leaving = removedLeader() || !prs_.config.voters.incoming.contains(id_) ||
+                     (selfRemovalPending_ && pendingConfIndex_ > log_.applied());
+      if (leaving && !(m.entries_size() == 1 && isLeaveJoint(m.entries(0)))) {
+        return Error::ProposalDropped;
+      }
       if (leadTransferee_ != kNone) return Error::ProposalDropped;
       std::vector<raftpb::Entry> ents(m.entries().begin(), m.entries().end());
       for (std::size_t i = 0; i < ents.size(); ++i) {
@@ -523,6 +572,7 @@ Error Raft::stepLeader(Message& m) {
           e = raftpb::Entry();
         } else {
           pendingConfIndex_ = log_.lastIndex() + i + 1;
+          selfRemovalPending_ = selfRemovalPending_ || removesNode(e, id_);
         }
       }
       if (!appendEntry(std::move(ents))) return Error::ProposalDropped;

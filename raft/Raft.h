@@ -151,6 +151,8 @@ class Raft {
   // Only one conf change may be pending (proposed, not applied): the log index of the
   // newest one. Set to the last index when becoming leader, since unapplied ones may exist.
   std::uint64_t pendingConfIndex_ = 0;
+  // The pending conf change removes or demotes this leader: accept no more proposals.
+  bool selfRemovalPending_ = false;
   std::uint64_t uncommittedSize_ = 0;  // bytes of entry data appended but not committed
   ReadOnly readOnly_;
   int electionElapsed_ = 0;

@@ -1,9 +1,9 @@
 #include "raft/RaftLog.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace detcd::raft {
 
@@ -37,9 +37,8 @@ std::uint64_t RaftLog::append(const std::vector<raftpb::Entry>& ents) {
   if (ents.empty()) return lastIndex();
   std::uint64_t after = ents[0].index() - 1;
   if (after < committed_) {
-    throw std::logic_error(
-        fmt::format("raft log: append after {} is out of range [committed({})]", after,
-                    committed_));
+    throw std::logic_error(fmt::format("raft log: append after {} is out of range [committed({})]",
+                                       after, committed_));
   }
   unstable_.truncateAndAppend(ents);
   return lastIndex();
@@ -73,9 +72,7 @@ std::vector<raftpb::Entry> RaftLog::nextEnts() const {
   return r.value;
 }
 
-bool RaftLog::hasNextEnts() const {
-  return committed_ + 1 > std::max(applied_ + 1, firstIndex());
-}
+bool RaftLog::hasNextEnts() const { return committed_ + 1 > std::max(applied_ + 1, firstIndex()); }
 
 Result<raftpb::Snapshot> RaftLog::snapshot() const {
   if (unstable_.snapshot()) return {*unstable_.snapshot(), Error::None};
@@ -187,9 +184,10 @@ void RaftLog::commitTo(std::uint64_t tocommit) {
 void RaftLog::appliedTo(std::uint64_t i) {
   if (i == 0) return;
   if (committed_ < i || i < applied_) {
-    throw std::logic_error(fmt::format("raft log: applied({}) is out of range [prevApplied({}), "
-                                       "committed({})]",
-                                       i, applied_, committed_));
+    throw std::logic_error(
+        fmt::format("raft log: applied({}) is out of range [prevApplied({}), "
+                    "committed({})]",
+                    i, applied_, committed_));
   }
   applied_ = i;
 }

@@ -1,8 +1,8 @@
 #include "raft/RawNode.h"
 
-#include <stdexcept>
-
 #include <fmt/format.h>
+
+#include <stdexcept>
 
 #include "raft/ConfChanger.h"
 #include "raft/Storage.h"
@@ -15,7 +15,9 @@ bool Ready::containsUpdates() const {
 }
 
 RawNode::RawNode(const Config& c)
-    : raft_(c), storage_(*c.storage), prevSoftState_(raft_.softState()),
+    : raft_(c),
+      storage_(*c.storage),
+      prevSoftState_(raft_.softState()),
       prevHardState_(raft_.hardState()) {}
 
 Error RawNode::campaign() {
@@ -149,9 +151,9 @@ void RawNode::checkPersisted(const Ready& rd) const {
     auto t = storage_.term(last.index());
     // Compacted means the application already persisted and compacted past it.
     if (t.error != Error::Compacted && (!t.ok() || t.value != last.term())) {
-      throw std::logic_error(fmt::format(
-          "raft advance: Ready's entries up to index {} term {} are not in Storage",
-          last.index(), last.term()));
+      throw std::logic_error(
+          fmt::format("raft advance: Ready's entries up to index {} term {} are not in Storage",
+                      last.index(), last.term()));
     }
   }
 }
@@ -159,7 +161,8 @@ void RawNode::checkPersisted(const Ready& rd) const {
 std::vector<raftpb::Message> RawNode::advance(Ready& rd) {
   checkPersisted(rd);
   if (rd.hardState) prevHardState_ = *rd.hardState;
-  if (!rd.entries.empty()) raft_.log().stableTo(rd.entries.back().index(), rd.entries.back().term());
+  if (!rd.entries.empty())
+    raft_.log().stableTo(rd.entries.back().index(), rd.entries.back().term());
   if (rd.snapshot) raft_.log().stableSnapTo(rd.snapshot->metadata().index());
   std::uint64_t applied = 0;
   if (rd.snapshot) applied = rd.snapshot->metadata().index();

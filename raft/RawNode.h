@@ -31,13 +31,13 @@ class RawNode;
 // e.g. propose the automatic leave of a joint configuration exactly once.
 // Messages are not public members on purpose; the only way to obtain them is advance().
 struct Ready {
-  std::optional<SoftState> softState;         // set when leader or role changed
+  std::optional<SoftState> softState;          // set when leader or role changed
   std::optional<raftpb::HardState> hardState;  // set when term, vote or commit changed
   std::vector<ReadState> readStates;
   std::vector<raftpb::Entry> entries;           // to persist
   std::optional<raftpb::Snapshot> snapshot;     // to persist (and apply)
   std::vector<raftpb::Entry> committedEntries;  // to apply
-  bool mustSync = false;  // entries, vote or term changed: persist with fsync
+  bool mustSync = false;                        // entries, vote or term changed: persist with fsync
 
   std::size_t messageCount() const { return messages_.size(); }
   bool containsUpdates() const;

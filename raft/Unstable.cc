@@ -31,7 +31,8 @@ void Unstable::stableTo(std::uint64_t i, std::uint64_t t) {
   if (!gt) return;
   // Only when the entry still is the one persisted and lives in the entries (not snapshot).
   if (*gt == t && i >= offset_) {
-    entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(i + 1 - offset_));
+    entries_.erase(entries_.begin(),
+                   entries_.begin() + static_cast<std::ptrdiff_t>(i + 1 - offset_));
     offset_ = i + 1;
   }
 }
@@ -65,9 +66,9 @@ void Unstable::truncateAndAppend(const std::vector<raftpb::Entry>& ents) {
 std::vector<raftpb::Entry> Unstable::slice(std::uint64_t lo, std::uint64_t hi) const {
   std::uint64_t upper = offset_ + entries_.size();
   if (lo > hi || lo < offset_ || hi > upper) {
-    throw std::out_of_range("Unstable::slice: [" + std::to_string(lo) + ", " +
-                            std::to_string(hi) + ") out of bounds [" + std::to_string(offset_) +
-                            ", " + std::to_string(upper) + "]");
+    throw std::out_of_range("Unstable::slice: [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                            ") out of bounds [" + std::to_string(offset_) + ", " +
+                            std::to_string(upper) + "]");
   }
   return {entries_.begin() + static_cast<std::ptrdiff_t>(lo - offset_),
           entries_.begin() + static_cast<std::ptrdiff_t>(hi - offset_)};

@@ -1,8 +1,8 @@
 #include "raft/tests/ChaosCluster.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace detcd::raft::testing {
 
@@ -25,6 +25,7 @@ ChaosCluster::ChaosCluster(const ChaosOptions& opts)
   dup_ = frac(0.1);
   maxDelay_ = pick(6);
   partition_ = frac(0.05);
+  churn_ = pick(2) ? 0.0 : frac(0.2);
   heal_ = frac(0.1) + 0.005;
   crash_ = frac(0.01);
   restart_ = frac(0.05) + 0.005;
@@ -54,9 +55,9 @@ ChaosCluster::ChaosCluster(const ChaosOptions& opts)
 
 std::string ChaosCluster::describeFaults() const {
   return fmt::format(
-      "loss={:.3f} dup={:.3f} maxDelay={} partition={:.3f} heal={:.3f} crash={:.4f} "
+      "loss={:.3f} dup={:.3f} maxDelay={} partition={:.3f} churn={:.3f} heal={:.3f} crash={:.4f} "
       "restart={:.3f} propose={:.2f} confChange={:.4f} compact={:.3f} prevote={} checkquorum={}",
-      loss_, dup_, maxDelay_, partition_, heal_, crash_, restart_, propose_, confChange_,
+      loss_, dup_, maxDelay_, partition_, churn_, heal_, crash_, restart_, propose_, confChange_,
       compact_, preVote_, checkQuorum_);
 }
 
@@ -67,7 +68,9 @@ std::string ChaosCluster::describeNodes() {
       out += fmt::format("{}: down\n", id);
       continue;
     }
-    out += node(id).node().status().describe() + "\n";
+    const Raft& r = node(id).node().raft();
+    out += fmt::format("{} (last {}/{})\n", node(id).node().status().describe(), r.log().lastTerm(),
+                       r.log().lastIndex());
   }
   return out;
 }
@@ -111,8 +114,8 @@ void ChaosCluster::deliverDue() {
     bool lost = cut(m.from(), m.to()) || !to.up();
     if (m.type() == raftpb::MsgSnap && node(m.from()).up()) {
       // The transport reports the outcome of a snapshot send (etcd's ReportSnapshot).
-      node(m.from()).node().reportSnapshot(m.to(), lost ? SnapshotStatus::Failure
-                                                        : SnapshotStatus::Finish);
+      node(m.from()).node().reportSnapshot(m.to(),
+                                           lost ? SnapshotStatus::Failure : SnapshotStatus::Finish);
       node(m.from()).observe();
     }
     if (lost) continue;
@@ -143,7 +146,12 @@ std::uint64_t ChaosCluster::someLeader() {
 
 void ChaosCluster::injectFaults() {
   bool partitioned = std::any_of(side_.begin(), side_.end(), [](int s) { return s != 0; });
-  if (!partitioned && chance(partition_)) {
+  if (chance(churn_)) {
+    // Leader churn: cut a leader off alone, whatever the partition was. Elections then
+    // follow each other quickly and logs diverge in many terms (Figure 8 situations).
+    std::fill(side_.begin(), side_.end(), 0);
+    side_[someLeader() - 1] = 1;
+  } else if (!partitioned && chance(partition_)) {
     if (pick(2)) {
       for (auto& s : side_) s = static_cast<int>(pick(2));  // random split
     } else {
@@ -191,8 +199,8 @@ void ChaosCluster::proposeConfChange() {
   if (cs.voters_outgoing_size() > 0) {
     // Joint: propose leaving (only effective with an explicit transition, else refused).
   } else if (voters.count(x)) {
-    if (voters.size() > 1) add(pick(2) ? raftpb::ConfChangeRemoveNode
-                                        : raftpb::ConfChangeAddLearnerNode, x);
+    if (voters.size() > 1)
+      add(pick(2) ? raftpb::ConfChangeRemoveNode : raftpb::ConfChangeAddLearnerNode, x);
   } else if (learners.count(x)) {
     add(pick(3) ? raftpb::ConfChangeAddNode : raftpb::ConfChangeRemoveNode, x);
   } else {
@@ -241,16 +249,26 @@ void ChaosCluster::liveness() {
     }
   }
   // A joint configuration left explicitly must be left by the application.
+  // The bound grows with the backlog to replicate: with one entry per MsgApp and one
+  // MsgApp in flight, a follower that missed n entries needs about n round trips.
+  std::uint64_t minCommit = UINT64_MAX, maxLast = 0;
+  for (std::uint64_t id = 1; id <= nodes_.size(); ++id) {
+    const Raft& r = node(id).node().raft();
+    minCommit = std::min(minCommit, r.log().committed());
+    maxLast = std::max(maxLast, r.log().lastIndex());
+  }
+  const std::uint64_t bound =
+      static_cast<std::uint64_t>(opts_.livenessBoundTicks) + 4 * (maxLast - minCommit);
   for (int k = 0; k < opts_.livenessProposals; ++k) {
     std::string data = fmt::format("live-{}", k);
     std::uint64_t start = now_;
     std::uint64_t lastSubmit = 0;
     bool submitted = false;
     while (!applied_.count(data)) {
-      if (now_ - start > static_cast<std::uint64_t>(opts_.livenessBoundTicks)) {
-        throw LivenessFailure(fmt::format(
-            "proposal {} not committed within {} ticks after the heal (seed {})\n{}", data,
-            opts_.livenessBoundTicks, opts_.seed, describeNodes()));
+      if (now_ - start > bound) {
+        throw LivenessFailure(
+            fmt::format("proposal {} not committed within {} ticks after the heal (seed {})\n{}",
+                        data, bound, opts_.seed, describeNodes()));
       }
       // A client retries through a random member (the proposal may have been dropped or
       // lost with a leader change) every two election timeouts.

@@ -27,9 +27,11 @@ class LivenessFailure : public std::runtime_error {
 struct ChaosOptions {
   std::uint64_t seed = 1;
   std::size_t nodes = 5;
-  int faultTicks = 2000;       // length of the safety phase, in ticks
-  int livenessProposals = 3;   // proposals that must commit after the heal
-  int livenessBoundTicks = 400;  // ticks each of them may take
+  int faultTicks = 2000;      // length of the safety phase, in ticks
+  int livenessProposals = 3;  // proposals that must commit after the heal
+  // Ticks each of them may take, plus 4 per entry of backlog (largest last index minus
+  // smallest commit index at the heal).
+  int livenessBoundTicks = 400;
   Mutations mutations;
 };
 
@@ -80,12 +82,12 @@ class ChaosCluster {
   std::vector<InFlight> inflight_;
   std::uint64_t now_ = 0;
   std::uint64_t seq_ = 0;
-  std::vector<int> side_;  // partition side per node; all 0 = healed
+  std::vector<int> side_;          // partition side per node; all 0 = healed
   std::set<std::string> applied_;  // data of every applied normal entry
   ChaosStats stats_;
   bool faultsOn_ = true;
   // Fault rates drawn per seed.
-  double loss_, dup_, partition_, heal_, crash_, restart_, propose_, confChange_, compact_;
+  double loss_, dup_, partition_, churn_, heal_, crash_, restart_, propose_, confChange_, compact_;
   std::uint64_t maxDelay_;
   bool preVote_, checkQuorum_;
 };

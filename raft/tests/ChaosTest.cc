@@ -6,13 +6,13 @@
 //   DETCD_RAFT_CHAOS_SEED     replay one seed (ChaosTest.ReplaySeed), with
 //   DETCD_RAFT_CHAOS_NODES / DETCD_RAFT_CHAOS_TICKS / DETCD_RAFT_MUTATION
 //   DETCD_RAFT_CHAOS_COUNT    run seeds 1..COUNT and print seeds/second (ChaosTest.SeedRange)
-#include <chrono>
-#include <cstdlib>
-#include <iostream>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
 
 #include "raft/tests/ChaosCluster.h"
 
@@ -98,9 +98,10 @@ TEST(ChaosTest, SeedRange) {
     committed += st.committedEntries;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << fmt::format("{} seeds x {} nodes x {} ticks in {:.2f}s: {:.2f} seeds/s, "
-                           "{} messages delivered, {} entries committed\n",
-                           n, o.nodes, o.faultTicks, secs, n / secs, delivered, committed);
+  std::cout << fmt::format(
+      "{} seeds x {} nodes x {} ticks in {:.2f}s: {:.2f} seeds/s, "
+      "{} messages delivered, {} entries committed\n",
+      n, o.nodes, o.faultTicks, secs, n / secs, delivered, committed);
 }
 
 // Each mutation breaks one safety rule; the harness must notice within the CI seed budget.

@@ -2,9 +2,9 @@
 // Consensus Algorithm", 2014), sections 5.1-5.4, each named after the rule it checks and
 // quoting it. Raft instances are driven directly: no Ready handling, messages are read from
 // Raft::msgs().
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "raft/tests/RaftTestUtil.h"
 
@@ -154,8 +154,12 @@ TEST(PaperTest, ServerVotesForAtMostOneCandidatePerTerm) {
     std::uint64_t vote, nvote;
     bool reject;
   };
-  for (auto c : std::vector<Case>{{kNone, 1, false}, {kNone, 2, false}, {1, 1, false},
-                                  {2, 2, false}, {1, 2, true}, {2, 1, true}}) {
+  for (auto c : std::vector<Case>{{kNone, 1, false},
+                                  {kNone, 2, false},
+                                  {1, 1, false},
+                                  {2, 2, false},
+                                  {1, 2, true},
+                                  {2, 1, true}}) {
     std::unique_ptr<MemoryStorage> s;
     raftpb::HardState hs;
     hs.set_term(1);
@@ -349,8 +353,8 @@ TEST(PaperTest, FollowerRefusesAppendWhosePrecedingEntryDoesNotMatch) {
     std::uint64_t term, index;
     bool reject;
   };
-  for (auto c : std::vector<Case>{{0, 0, false}, {1, 1, false}, {2, 2, false},
-                                  {1, 2, true}, {3, 3, true}}) {
+  for (auto c :
+       std::vector<Case>{{0, 0, false}, {1, 1, false}, {2, 2, false}, {1, 2, true}, {3, 3, true}}) {
     auto s = newStorage(voters({1, 2, 3}), entriesWithTerms({1, 2}));
     raftpb::HardState hs;
     hs.set_commit(1);
@@ -400,12 +404,12 @@ TEST(PaperTest, FollowerDeletesConflictingEntriesAndAppendsNewOnes) {
 TEST(PaperTest, LeaderForcesFollowerLogsOfFigure7ToDuplicateItsOwn) {
   std::vector<std::uint64_t> leaderLog = {1, 1, 1, 4, 4, 5, 5, 6, 6, 6};
   std::vector<std::vector<std::uint64_t>> followers = {
-      {1, 1, 1, 4, 4, 5, 5, 6, 6},        // (a) missing entries
-      {1, 1, 1, 4},                       // (b) missing entries
-      {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6},  // (c) extra uncommitted entry
+      {1, 1, 1, 4, 4, 5, 5, 6, 6},           // (a) missing entries
+      {1, 1, 1, 4},                          // (b) missing entries
+      {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6},     // (c) extra uncommitted entry
       {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7},  // (d) extra uncommitted entries
-      {1, 1, 1, 4, 4, 4, 4},              // (e) missing and extra
-      {1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3},  // (f) missing and extra
+      {1, 1, 1, 4, 4, 4, 4},                 // (e) missing and extra
+      {1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3},     // (f) missing and extra
   };
   const std::uint64_t term = 8;
   for (std::size_t i = 0; i < followers.size(); ++i) {
@@ -483,8 +487,8 @@ TEST(PaperTest, VoterDeniesVoteToCandidateWithLessUpToDateLog) {
     auto msgs = take(r);
     ASSERT_EQ(msgs.size(), 1u);
     EXPECT_EQ(msgs[0].reject(), c.reject)
-        << "candidate " << c.logTerm << "/" << c.index << " voter last term "
-        << c.voterLog.back() << " len " << c.voterLog.size();
+        << "candidate " << c.logTerm << "/" << c.index << " voter last term " << c.voterLog.back()
+        << " len " << c.voterLog.size();
   }
 }
 
@@ -552,14 +556,18 @@ class Figure8 : public ::testing::Test {
     n_.campaign(1);
     ASSERT_EQ(n_[1].state(), StateType::Leader);
     among({1, 2}, [&] { n_.propose(1, "s1-term1"); });
-    among({3, 4, 5}, [&] { n_.campaign(5); }, true);
+    among(
+        {3, 4, 5}, [&] { n_.campaign(5); }, true);
     ASSERT_EQ(n_[5].state(), StateType::Leader);
     ASSERT_EQ(n_[5].term(), 2u);
     n_[1].becomeFollower(n_[1].term(), kNone);  // S1 restarts
-    among({1, 2, 3, 4}, [&] {
-      n_.campaign(1);  // term 2: S3 and S4 already voted for S5
-      n_.campaign(1);  // term 3
-    }, true);
+    among(
+        {1, 2, 3, 4},
+        [&] {
+          n_.campaign(1);  // term 2: S3 and S4 already voted for S5
+          n_.campaign(1);  // term 3
+        },
+        true);
     ASSERT_EQ(n_[1].state(), StateType::Leader);
     ASSERT_EQ(n_[1].term(), 3u);
     replicate(3, 1, 1, {entry(1, 2, "s1-term1")}, 1);

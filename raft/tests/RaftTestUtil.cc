@@ -82,9 +82,8 @@ void Network::add(std::uint64_t id, std::unique_ptr<MemoryStorage> storage, cons
 }
 
 bool Network::dropped(const raftpb::Message& m) const {
-  return isolated_.count(m.from()) || isolated_.count(m.to()) ||
-         cut_.count({m.from(), m.to()}) || ignored_.count(m.type()) ||
-         peers_.count(m.to()) == 0;
+  return isolated_.count(m.from()) || isolated_.count(m.to()) || cut_.count({m.from(), m.to()}) ||
+         ignored_.count(m.type()) || peers_.count(m.to()) == 0;
 }
 
 void Network::send(const std::vector<raftpb::Message>& ms) {

@@ -1,10 +1,10 @@
 #include "raft/tests/ScriptEnv.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "raft/Describe.h"
 
@@ -67,11 +67,20 @@ raftpb::ConfChangeV2 parseConfChange(const Command& c) {
     if (a.size() < 2) throw std::invalid_argument("bad conf change " + a);
     auto* s = cc.add_changes();
     switch (a[0]) {
-      case 'v': s->set_type(raftpb::ConfChangeAddNode); break;
-      case 'l': s->set_type(raftpb::ConfChangeAddLearnerNode); break;
-      case 'r': s->set_type(raftpb::ConfChangeRemoveNode); break;
-      case 'u': s->set_type(raftpb::ConfChangeUpdateNode); break;
-      default: throw std::invalid_argument("bad conf change kind in " + a + " (want v/l/r/u)");
+      case 'v':
+        s->set_type(raftpb::ConfChangeAddNode);
+        break;
+      case 'l':
+        s->set_type(raftpb::ConfChangeAddLearnerNode);
+        break;
+      case 'r':
+        s->set_type(raftpb::ConfChangeRemoveNode);
+        break;
+      case 'u':
+        s->set_type(raftpb::ConfChangeUpdateNode);
+        break;
+      default:
+        throw std::invalid_argument("bad conf change kind in " + a + " (want v/l/r/u)");
     }
     s->set_node_id(std::stoull(a.substr(1)));
   }
@@ -329,7 +338,8 @@ void ScriptEnv::printState() {
     const Raft& r = d->node().raft();
     out(fmt::format("{}: {} term={} lead={} commit={} applied={} lastindex={}{}", id,
                     stateName(r.state()), r.term(), r.lead(), r.log().committed(),
-                    r.log().applied(), r.log().lastIndex(), isolated_.count(id) ? " (isolated)" : ""));
+                    r.log().applied(), r.log().lastIndex(),
+                    isolated_.count(id) ? " (isolated)" : ""));
   }
 }
 

@@ -7,14 +7,14 @@
 //   <blank line>
 //
 // DETCD_REWRITE=1 rewrites the expected output in place (review the diff before committing).
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "raft/tests/ScriptEnv.h"
 
@@ -107,14 +107,13 @@ std::vector<std::string> scripts() {
   return names;
 }
 
-INSTANTIATE_TEST_SUITE_P(Scripts, ScriptTest, ::testing::ValuesIn(scripts()),
-                         [](const auto& p) {
-                           std::string n = p.param.substr(0, p.param.size() - 4);
-                           for (auto& ch : n) {
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           }
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Scripts, ScriptTest, ::testing::ValuesIn(scripts()), [](const auto& p) {
+  std::string n = p.param.substr(0, p.param.size() - 4);
+  for (auto& ch : n) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return n;
+});
 
 }  // namespace
 }  // namespace detcd::raft::testing
