@@ -200,6 +200,17 @@ std::string ScriptEnv::run(const Command& c) {
     NodeDriver& d = node(c.args[0]);
     d.compact(std::stoull(c.args[1]));
     printLog(d.id());
+  } else if (n == "report-snapshot") {
+    // report-snapshot LEADER PEER ok|failure: the transport's verdict on a snapshot send.
+    need(3);
+    if (c.args[2] != "ok" && c.args[2] != "failure") {
+      throw std::invalid_argument("report-snapshot: status must be ok or failure, got " +
+                                  c.args[2]);
+    }
+    NodeDriver& d = node(c.args[0]);
+    d.node().reportSnapshot(parseId(c.args[1]),
+                            c.args[2] == "ok" ? SnapshotStatus::Finish : SnapshotStatus::Failure);
+    d.observe();
   } else if (n == "report-unreachable") {
     need(2);
     node(c.args[0]).node().reportUnreachable(parseId(c.args[1]));
