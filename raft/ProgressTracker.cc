@@ -45,10 +45,6 @@ std::vector<std::uint64_t> ProgressTracker::voterNodes() const {
   return {ids.begin(), ids.end()};
 }
 
-std::vector<std::uint64_t> ProgressTracker::learnerNodes() const {
-  return {config.learners.begin(), config.learners.end()};
-}
-
 ProgressTracker::Tally ProgressTracker::tallyVotes() const {
   Tally t;
   for (const auto& [id, pr] : progress) {

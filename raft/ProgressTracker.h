@@ -46,8 +46,7 @@ class ProgressTracker {
   std::uint64_t committed() const;
   // Whether a quorum of voters was recentActive (CheckQuorum).
   bool quorumActive() const;
-  std::vector<std::uint64_t> voterNodes() const;    // sorted
-  std::vector<std::uint64_t> learnerNodes() const;  // sorted
+  std::vector<std::uint64_t> voterNodes() const;  // sorted, both halves of a joint config
 
   void resetVotes() { votes_.clear(); }
   // Records id's vote unless it already voted in this election.

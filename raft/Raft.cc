@@ -395,7 +395,7 @@ void Raft::campaign(CampaignType t) {
     voteMsg = raftpb::MsgVote;
     term = term_;
   }
-  if (poll(id_, voteRespMsgType(voteMsg), true) == VoteResult::Won) {
+  if (poll(id_, true) == VoteResult::Won) {
     // Single-voter group: won on our own vote.
     if (t == CampaignType::PreElection) {
       campaign(CampaignType::Election);
@@ -417,7 +417,7 @@ void Raft::campaign(CampaignType t) {
   }
 }
 
-VoteResult Raft::poll(std::uint64_t id, MessageType, bool granted) {
+VoteResult Raft::poll(std::uint64_t id, bool granted) {
   prs_.recordVote(id, granted);
   return prs_.tallyVotes().result;
 }
@@ -707,7 +707,7 @@ Error Raft::stepCandidate(Message& m) {
       break;
   }
   if (m.type() == myVoteResp) {
-    VoteResult res = poll(m.from(), m.type(), !m.reject());
+    VoteResult res = poll(m.from(), !m.reject());
     if (res == VoteResult::Won) {
       if (state_ == StateType::PreCandidate) {
         campaign(CampaignType::Election);

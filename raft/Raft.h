@@ -104,7 +104,7 @@ class Raft {
 
   void hup(CampaignType t);
   void campaign(CampaignType t);
-  VoteResult poll(std::uint64_t id, raftpb::MessageType t, bool granted);
+  VoteResult poll(std::uint64_t id, bool granted);  // records a vote, returns the tally
 
   void send(raftpb::Message m);
   void sendAppend(std::uint64_t to) { maybeSendAppend(to, true); }

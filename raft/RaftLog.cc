@@ -197,9 +197,4 @@ void RaftLog::restore(const raftpb::Snapshot& s) {
   unstable_.restore(s);
 }
 
-std::string RaftLog::describe() const {
-  return fmt::format("committed={}, applied={}, unstable.offset={}, len(unstable.entries)={}",
-                     committed_, applied_, unstable_.offset(), unstable_.entries().size());
-}
-
 }  // namespace detcd::raft

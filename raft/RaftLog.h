@@ -75,7 +75,6 @@ class RaftLog {
   std::uint64_t committed() const { return committed_; }
   std::uint64_t applied() const { return applied_; }
   const Unstable& unstable() const { return unstable_; }
-  std::string describe() const;
 
  private:
   void mustCheckOutOfBounds(std::uint64_t lo, std::uint64_t hi) const;

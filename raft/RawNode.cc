@@ -9,11 +9,6 @@
 
 namespace detcd::raft {
 
-bool Ready::containsUpdates() const {
-  return softState || hardState || !readStates.empty() || !entries.empty() || snapshot ||
-         !committedEntries.empty() || !messages_.empty();
-}
-
 RawNode::RawNode(const Config& c)
     : raft_(c),
       storage_(*c.storage),

@@ -40,7 +40,6 @@ struct Ready {
   bool mustSync = false;                        // entries, vote or term changed: persist with fsync
 
   std::size_t messageCount() const { return messages_.size(); }
-  bool containsUpdates() const;
 
  private:
   friend class RawNode;

@@ -43,7 +43,6 @@ class ReadOnly {
   // Context of the newest pending request, to piggyback on heartbeats.
   std::optional<std::string> lastPendingRequestCtx() const;
   ReadOnlyOption option() const { return option_; }
-  std::size_t pending() const { return queue_.size(); }
 
  private:
   ReadOnlyOption option_;

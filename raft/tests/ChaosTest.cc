@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -62,8 +63,7 @@ RC_GTEST_PROP(ChaosTest, SafetyUnderFaultsThenLivenessAfterHeal, ()) {
   o.nodes = *rc::gen::element<std::size_t>(3, 5, 7);
   o.faultTicks = 600;
   std::string failure = runOne(o);
-  RC_ASSERT(failure.empty());
-  if (!failure.empty()) std::cerr << failure << "\n";
+  if (!failure.empty()) RC_FAIL(failure);
 }
 
 TEST(ChaosTest, ReplaySeed) {
@@ -88,20 +88,24 @@ TEST(ChaosTest, SeedRange) {
   o.nodes = std::stoul(envOr("DETCD_RAFT_CHAOS_NODES", "5"));
   o.faultTicks = std::stoi(envOr("DETCD_RAFT_CHAOS_TICKS", "10000"));
   auto start = std::chrono::steady_clock::now();
-  std::uint64_t delivered = 0, committed = 0;
+  ChaosStats total;
   for (int s = 1; s <= n; ++s) {
     o.seed = static_cast<std::uint64_t>(s);
     ChaosCluster c(o);
     ChaosStats st;
     ASSERT_NO_THROW(st = c.run()) << replayCommand(o);
-    delivered += st.delivered;
-    committed += st.committedEntries;
+    total.delivered += st.delivered;
+    total.committedEntries += st.committedEntries;
+    total.crashes += st.crashes;
+    total.confChanges += st.confChanges;
+    total.maxTerm = std::max(total.maxTerm, st.maxTerm);
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << fmt::format(
-      "{} seeds x {} nodes x {} ticks in {:.2f}s: {:.2f} seeds/s, "
-      "{} messages delivered, {} entries committed\n",
-      n, o.nodes, o.faultTicks, secs, n / secs, delivered, committed);
+      "{} seeds x {} nodes x {} ticks in {:.2f}s: {:.2f} seeds/s; {} messages delivered, {} "
+      "entries committed, {} crashes, {} conf changes proposed, highest term {}\n",
+      n, o.nodes, o.faultTicks, secs, n / secs, total.delivered, total.committedEntries,
+      total.crashes, total.confChanges, total.maxTerm);
 }
 
 // Each mutation breaks one safety rule; the harness must notice within the CI seed budget.
