@@ -64,13 +64,10 @@ class Raft {
   std::uint64_t vote() const { return vote_; }
   std::uint64_t lead() const { return lead_; }
   StateType state() const { return state_; }
-  bool isLearner() const { return isLearner_; }
   std::uint64_t leadTransferee() const { return leadTransferee_; }
   int electionElapsed() const { return electionElapsed_; }
   int randomizedElectionTimeout() const { return randomizedElectionTimeout_; }
   int electionTimeout() const { return electionTimeout_; }  // Config::electionTick
-  std::uint64_t uncommittedSize() const { return uncommittedSize_; }
-  std::uint64_t pendingConfIndex() const { return pendingConfIndex_; }
   const ProgressTracker& tracker() const { return prs_; }
   RaftLog& log() { return log_; }
   const RaftLog& log() const { return log_; }
@@ -90,48 +87,63 @@ class Raft {
  private:
   enum class CampaignType : std::uint8_t { PreElection, Election, Transfer };
 
+  // Role-specific handling of a message whose term was already reconciled by step().
   Error stepLeader(raftpb::Message& m);
-  Error stepCandidate(raftpb::Message& m);
+  Error stepCandidate(raftpb::Message& m);  // candidates and pre-candidates
   Error stepFollower(raftpb::Message& m);
-  void stepVote(const raftpb::Message& m);
+  void stepVote(const raftpb::Message& m);  // MsgVote / MsgPreVote (§5.2, §5.4.1)
 
-  void tickElection();
-  void tickHeartbeat();
+  void tickElection();   // followers and candidates: campaign after the timeout
+  void tickHeartbeat();  // leaders: heartbeats, CheckQuorum, transfer timeout
   bool pastElectionTimeout() const { return electionElapsed_ >= randomizedElectionTimeout_; }
   void resetRandomizedElectionTimeout();
+  // Enters `term` (clearing the vote if it changed) and resets timers, progress, votes,
+  // pending conf index, uncommitted budget and ReadIndex state.
   void reset(std::uint64_t term);
+  // May campaign: a voter of its configuration without a pending snapshot.
   bool promotable() const;
 
+  // Starts a campaign unless leader, not promotable, or a committed conf change is unapplied.
   void hup(CampaignType t);
-  void campaign(CampaignType t);
+  void campaign(CampaignType t);  // PreElection, Election or Transfer (no PreVote, no lease)
   VoteResult poll(std::uint64_t id, bool granted);  // records a vote, returns the tally
 
+  // Queues m with from and term filled in (the term of vote messages is set by the caller).
   void send(raftpb::Message m);
   void sendAppend(std::uint64_t to) { maybeSendAppend(to, true); }
+  // Sends the entries `to` needs (or the snapshot if they were compacted) unless its
+  // progress is paused; returns whether a message was sent.
   bool maybeSendAppend(std::uint64_t to, bool sendIfEmpty);
   void sendHeartbeat(std::uint64_t to, const std::string& ctx);
   void sendTimeoutNow(std::uint64_t to);
   void bcastAppend();
   void bcastHeartbeat();
   void bcastHeartbeatWithCtx(const std::string& ctx);
+  // Leader: assigns term and indexes, appends, updates own progress; false if the
+  // uncommitted budget is exhausted.
   bool appendEntry(std::vector<raftpb::Entry> es);
-  bool maybeCommit();
+  bool maybeCommit();  // advances commit to the quorum index if its entry has our term
   bool increaseUncommittedSize(const std::vector<raftpb::Entry>& ents);
-  bool committedEntryInCurrentTerm() const;
+  bool committedEntryInCurrentTerm() const;  // ReadIndex precondition (thesis §6.4)
   void abortLeaderTransfer() { leadTransferee_ = kNone; }
   // A leader that is no longer a voter of the configuration it applied.
   bool removedLeader() const;
   // Starts a leadership transfer to the voter with the highest match index.
   void handOverLeadership();
 
+  // Follower side of MsgApp (§5.3 consistency check, fast back-off hint), MsgHeartbeat and
+  // MsgSnap.
   void handleAppendEntries(const raftpb::Message& m);
   void handleHeartbeat(const raftpb::Message& m);
   void handleSnapshot(const raftpb::Message& m);
+  // Installs a snapshot newer than our commit index; false if it was not needed.
   bool restore(const raftpb::Snapshot& s);
-  void loadState(const raftpb::HardState& hs);
+  void loadState(const raftpb::HardState& hs);  // on start: term, vote, commit
+  // Installs a configuration; a leader then commits/probes under it, and a removed leader
+  // hands over leadership.
   raftpb::ConfState switchToConfig(const TrackerConfig& cfg, const ProgressMap& progress);
-  void releasePendingReadIndexMessages();
-  void sendMsgReadIndexResponse(const raftpb::Message& m);
+  void releasePendingReadIndexMessages();  // once an entry of our term committed
+  void sendMsgReadIndexResponse(const raftpb::Message& m);  // safe (heartbeat round) or lease
   // Answers a ReadIndex request at readIndex: locally (ReadState) or to the requester.
   void respondToReadIndex(const raftpb::Message& req, std::uint64_t readIndex);
 
