@@ -109,5 +109,37 @@ TEST(RawNodeTest, ElectionJitterIsDeterministicPerSeed) {
   EXPECT_EQ(x.raft().randomizedElectionTimeout(), y.raft().randomizedElectionTimeout());
 }
 
+TEST(RawNodeTest, ConfChangeV1IsProposedCommittedAndApplied) {
+  auto s = newStorage(voters({1}));
+  RawNode n(testConfig(1, 10, 1, s.get()));
+  (void)n.campaign();
+  raftpb::ConfChange cc;
+  cc.set_type(raftpb::ConfChangeAddLearnerNode);
+  cc.set_node_id(2);
+  bool proposed = false;
+  raftpb::ConfState cs;
+  for (int round = 0; round < 5; ++round) {
+    while (n.hasReady()) {
+      Ready rd = n.ready();
+      persist(*s, rd);
+      for (const auto& e : rd.committedEntries) {
+        if (e.type() == raftpb::EntryConfChange) {
+          raftpb::ConfChange got;
+          ASSERT_TRUE(got.ParseFromString(e.data()));
+          cs = n.applyConfChange(got);
+        }
+      }
+      (void)n.advance(rd);
+    }
+    if (!proposed && n.raft().state() == StateType::Leader) {
+      ASSERT_EQ(n.proposeConfChange(cc), Error::None);
+      proposed = true;
+    }
+  }
+  ASSERT_EQ(cs.learners_size(), 1);
+  EXPECT_EQ(cs.learners(0), 2u);
+  EXPECT_EQ(n.status().config.describe(), "voters=(1) learners=(2)");
+}
+
 }  // namespace
 }  // namespace detcd::raft::testing
