@@ -580,7 +580,11 @@ Error Raft::stepLeader(Message& m) {
       return Error::None;
     }
     case raftpb::MsgReadIndex:
-      if (prs_.isSingleton()) {
+      // A removed leader cannot confirm its leadership (found by the harness: with the
+      // singleton shortcut it answered from a configuration whose only voter was another
+      // node, which already led a newer term). The request is dropped; clients retry.
+      if (removedLeader()) return Error::None;
+      if (prs_.isSingleton() && prs_.config.voters.incoming.contains(id_)) {
         respondToReadIndex(m, log_.committed());
         return Error::None;
       }

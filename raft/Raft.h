@@ -142,7 +142,7 @@ class Raft {
   // Installs a configuration; a leader then commits/probes under it, and a removed leader
   // hands over leadership.
   raftpb::ConfState switchToConfig(const TrackerConfig& cfg, const ProgressMap& progress);
-  void releasePendingReadIndexMessages();  // once an entry of our term committed
+  void releasePendingReadIndexMessages();                   // once an entry of our term committed
   void sendMsgReadIndexResponse(const raftpb::Message& m);  // safe (heartbeat round) or lease
   // Answers a ReadIndex request at readIndex: locally (ReadState) or to the requester.
   void respondToReadIndex(const raftpb::Message& req, std::uint64_t readIndex);

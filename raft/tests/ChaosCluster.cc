@@ -25,11 +25,12 @@ ChaosCluster::ChaosCluster(const ChaosOptions& opts)
   dup_ = frac(0.1);
   maxDelay_ = pick(6);
   partition_ = frac(0.05);
-  churn_ = pick(2) ? 0.0 : frac(0.2);
+  churn_ = pick(2) ? 0.0 : frac(0.5);
   heal_ = frac(0.1) + 0.005;
   crash_ = frac(0.01);
   restart_ = frac(0.05) + 0.005;
   propose_ = frac(0.3);
+  read_ = frac(0.2);
   confChange_ = frac(0.01);
   compact_ = frac(0.02);
   preVote_ = chance(0.5);
@@ -56,9 +57,10 @@ ChaosCluster::ChaosCluster(const ChaosOptions& opts)
 std::string ChaosCluster::describeFaults() const {
   return fmt::format(
       "loss={:.3f} dup={:.3f} maxDelay={} partition={:.3f} churn={:.3f} heal={:.3f} crash={:.4f} "
-      "restart={:.3f} propose={:.2f} confChange={:.4f} compact={:.3f} prevote={} checkquorum={}",
-      loss_, dup_, maxDelay_, partition_, churn_, heal_, crash_, restart_, propose_, confChange_,
-      compact_, preVote_, checkQuorum_);
+      "restart={:.3f} propose={:.2f} read={:.2f} confChange={:.4f} compact={:.3f} prevote={} "
+      "checkquorum={}",
+      loss_, dup_, maxDelay_, partition_, churn_, heal_, crash_, restart_, propose_, read_,
+      confChange_, compact_, preVote_, checkQuorum_);
 }
 
 std::string ChaosCluster::describeNodes() {
@@ -96,6 +98,7 @@ void ChaosCluster::pump(std::uint64_t id) {
     for (const auto& e : rep->ready.committedEntries) {
       if (e.type() == raftpb::EntryNormal && !e.data().empty()) applied_.insert(e.data());
     }
+    for (const auto& rs : rep->ready.readStates) checkReadState(id, rs);
     for (const auto& m : rep->messages) enqueue(m);
   }
 }
@@ -219,7 +222,40 @@ void ChaosCluster::proposeConfChange() {
   pump(via);
 }
 
+std::uint64_t ChaosCluster::highestCommit() {
+  std::uint64_t c = 0;
+  for (std::uint64_t id = 1; id <= nodes_.size(); ++id) {
+    if (node(id).up()) c = std::max(c, node(id).node().raft().log().committed());
+  }
+  return c;
+}
+
+void ChaosCluster::checkReadState(std::uint64_t id, const ReadState& rs) {
+  auto it = reads_.find(rs.requestCtx);
+  if (it == reads_.end()) return;  // answered twice (duplicated messages): checked once
+  // Linearizable read (thesis §6.4): the read index covers every entry known to be
+  // committed anywhere when the read was requested.
+  if (rs.index < it->second) {
+    throw std::runtime_error(fmt::format(
+        "ReadIndex: node {} got read index {} for {}, but index {} was already committed "
+        "when it was requested (seed {})",
+        id, rs.index, rs.requestCtx, it->second, opts_.seed));
+  }
+  reads_.erase(it);
+  ++stats_.reads;
+}
+
 void ChaosCluster::clientOps() {
+  if (chance(read_)) {
+    std::uint64_t via = 1 + pick(nodes_.size());
+    if (node(via).up()) {
+      std::string ctx = fmt::format("r{}-{}", now_, via);
+      reads_[ctx] = highestCommit();
+      node(via).node().readIndex(ctx);
+      node(via).observe();
+      pump(via);
+    }
+  }
   if (chance(propose_)) {
     std::uint64_t via = 1 + pick(nodes_.size());
     if (node(via).up()) {

@@ -6,6 +6,7 @@
 // NodeDriver and checked by Invariants after every event.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -42,6 +43,7 @@ struct ChaosStats {
   std::uint64_t crashes = 0;
   std::uint64_t confChanges = 0;
   std::uint64_t maxTerm = 0;
+  std::uint64_t reads = 0;  // ReadIndex answers checked
 };
 
 class ChaosCluster {
@@ -71,6 +73,9 @@ class ChaosCluster {
   void injectFaults();
   std::uint64_t someLeader();  // a random current leader (or any node if none)
   void clientOps();
+  std::uint64_t highestCommit();
+  // Throws std::runtime_error if a ReadIndex answer misses a write committed before the read.
+  void checkReadState(std::uint64_t id, const ReadState& rs);
   void proposeConfChange();
   raftpb::ConfState newestConfState() const;
   void liveness();
@@ -84,10 +89,13 @@ class ChaosCluster {
   std::uint64_t seq_ = 0;
   std::vector<int> side_;          // partition side per node; all 0 = healed
   std::set<std::string> applied_;  // data of every applied normal entry
+  // Pending ReadIndex requests: context -> highest commit index anywhere at request time.
+  std::map<std::string, std::uint64_t> reads_;
   ChaosStats stats_;
   bool faultsOn_ = true;
   // Fault rates drawn per seed.
-  double loss_, dup_, partition_, churn_, heal_, crash_, restart_, propose_, confChange_, compact_;
+  double loss_, dup_, partition_, churn_, read_, heal_, crash_, restart_, propose_, confChange_,
+      compact_;
   std::uint64_t maxDelay_;
   bool preVote_, checkQuorum_;
 };
