@@ -67,6 +67,24 @@ RC_GTEST_PROP(ChaosTest, SafetyUnderFaultsThenLivenessAfterHeal, ()) {
   if (!failure.empty()) RC_FAIL(failure);
 }
 
+// Determinism: one seed is one run, so a failure replays exactly.
+TEST(ChaosTest, SameSeedSameRun) {
+  ChaosOptions o;
+  o.seed = 42;
+  o.faultTicks = 1000;
+  ChaosStats a = ChaosCluster(o).run();
+  ChaosStats b = ChaosCluster(o).run();
+  EXPECT_EQ(a.ticks, b.ticks);
+  EXPECT_EQ(a.delivered, b.delivered);
+  EXPECT_EQ(a.committedEntries, b.committedEntries);
+  EXPECT_EQ(a.reads, b.reads);
+  EXPECT_EQ(a.crashes, b.crashes);
+  EXPECT_EQ(a.maxTerm, b.maxTerm);
+  EXPECT_GT(a.delivered, 0u);
+  o.seed = 43;
+  EXPECT_NE(ChaosCluster(o).run().delivered, a.delivered) << "another seed, another run";
+}
+
 TEST(ChaosTest, ReplaySeed) {
   std::string seed = envOr("DETCD_RAFT_CHAOS_SEED", "");
   if (seed.empty()) GTEST_SKIP() << "set DETCD_RAFT_CHAOS_SEED to replay a seed";
