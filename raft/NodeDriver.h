@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,6 @@ class NodeDriver {
   std::uint64_t id() const { return id_; }
   bool up() const { return node_ != nullptr; }
   RawNode& node();  // throws std::logic_error when the node is down
-  const MemoryStorage& storage() const { return *storage_; }
   const HashStateMachine& stateMachine() const { return sm_; }
   const raftpb::ConfState& confState() const { return confState_; }
 
@@ -55,11 +55,16 @@ class NodeDriver {
   Error propose(const std::string& data);
   Error proposeConfChange(const raftpb::ConfChangeV2& cc);
 
-  // Handles one Ready if there is one: persists snapshot, entries and HardState, calls
-  // advance, applies committed entries (conf changes included) and returns what happened.
+  // Handles one Ready if there is one, following the Ready contract: persists snapshot,
+  // entries and HardState, applies committed entries (a conf change that is invalid when
+  // applied is rejected alike on every node, keeping the configuration, as etcdserver
+  // does), then calls advance. Returns the Ready and the messages to send; nullopt if
+  // there was nothing to do.
   std::optional<ReadyReport> handleReady();
-  // Loses everything not durable (the RawNode, unapplied state) and comes back up.
+  // Loses everything that is not durable: the RawNode with its volatile state.
   void crash();
+  // Comes back from the durable storage: the state machine restarts from the snapshot and
+  // committed entries after it are applied again; a fresh election-jitter stream is used.
   void restart();
   // Takes a snapshot at the applied index (if newer than the current one) and discards
   // log entries before `index` (clamped to the applied index).
