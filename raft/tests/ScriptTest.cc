@@ -107,6 +107,11 @@ std::vector<std::string> scripts() {
   return names;
 }
 
+TEST(ScriptTestSetup, EveryScriptIsRegistered) {
+  EXPECT_EQ(scripts().size(), static_cast<std::size_t>(DETCD_RAFT_SCRIPT_COUNT))
+      << "the scripts in " << DETCD_RAFT_TESTDATA << " changed: re-run cmake";
+}
+
 INSTANTIATE_TEST_SUITE_P(Scripts, ScriptTest, ::testing::ValuesIn(scripts()), [](const auto& p) {
   std::string n = p.param.substr(0, p.param.size() - 4);
   for (auto& ch : n) {
