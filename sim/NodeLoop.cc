@@ -24,9 +24,16 @@ void NodeLoop::runHandler(const std::function<void()>& body) {
   assert(!inHandler_ && "handlers of one node never nest");
   inHandler_ = true;
   cursor_ = std::max(scheduler_.now(), busyUntil_);
+  // Leave the handler even when `body` throws (a test harness's invariant violation unwinds
+  // through here), so that the node can still be crashed and torn down afterwards.
+  struct Leave {
+    NodeLoop& loop;
+    ~Leave() {
+      loop.busyUntil_ = loop.cursor_;
+      loop.inHandler_ = false;
+    }
+  } leave{*this};
   body();
-  busyUntil_ = cursor_;
-  inHandler_ = false;
 }
 
 void NodeLoop::start() {
