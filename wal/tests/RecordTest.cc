@@ -15,10 +15,15 @@ TEST(Crc32cTest, StandardCheckValueAndContinuation) {
   EXPECT_EQ(crc32c(0, "123456789"), 0xE3069283u);  // the CRC-32C check value
   EXPECT_EQ(crc32c(0, ""), 0u);
   EXPECT_EQ(crc32c(crc32c(0, "1234"), "56789"), 0xE3069283u);
+  EXPECT_EQ(crc32cBoost(0, "123456789"), 0xE3069283u);
 }
 
 RC_GTEST_PROP(Crc32cTest, ContinuationEqualsWhole, (const std::string& a, const std::string& b)) {
   RC_ASSERT(crc32c(crc32c(0, a), b) == crc32c(0, a + b));
+}
+
+RC_GTEST_PROP(Crc32cTest, InstructionAgreesWithBoost, (std::uint32_t prev, const std::string& data)) {
+  RC_ASSERT(crc32c(prev, data) == crc32cBoost(prev, data));
 }
 
 TEST(RecordTest, RoundTripOfEveryRecordType) {
