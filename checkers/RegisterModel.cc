@@ -1,0 +1,76 @@
+#include "checkers/RegisterModel.h"
+
+#include <stdexcept>
+
+namespace detcd::checkers {
+
+namespace {
+
+class RegisterInstance : public ModelInstance {
+ public:
+  explicit RegisterInstance(const Value& initial) : initial_(initial) {}
+
+  uint32_t initialState() override { return states_.intern(initial_); }
+
+  uint32_t step(uint32_t state, const Operation& op) override {
+    const Value& v = states_.get(state);
+    bool observed = op.outcome == Outcome::kOk;
+    switch (op.kind) {
+      case OpKind::kRead:
+        return !observed || op.result == v ? state : kInvalidState;
+      case OpKind::kWrite:
+        return states_.intern(op.argument);
+      case OpKind::kCas:
+        if (v == op.argument) return states_.intern(op.argument2);
+        return observed ? kInvalidState : state;  // an unknown cas may have failed its compare
+      default:
+        return kInvalidState;
+    }
+  }
+
+  std::string describeState(uint32_t state) const override {
+    return showValue(states_.get(state));
+  }
+
+ private:
+  Value initial_;
+  Interner<Value> states_;
+};
+
+}  // namespace
+
+void RegisterModel::validate(const Operation& op) const {
+  if (op.kind != OpKind::kRead && op.kind != OpKind::kWrite && op.kind != OpKind::kCas) {
+    throw std::invalid_argument("line " + std::to_string(op.invokeLine) +
+                                ": not a register operation (read, write, cas)");
+  }
+}
+
+std::unique_ptr<ModelInstance> RegisterModel::instantiate() const {
+  return std::make_unique<RegisterInstance>(initial_);
+}
+
+std::string describeOutcome(const Operation& op) {
+  switch (op.outcome) {
+    case Outcome::kOk: return "ok";
+    case Outcome::kFail: return "fail";
+    case Outcome::kInfo: return "unknown";
+  }
+  return "?";
+}
+
+std::string RegisterModel::describe(const Operation& op) const {
+  switch (op.kind) {
+    case OpKind::kRead:
+      return "read -> " + (op.outcome == Outcome::kOk ? showValue(op.result) : describeOutcome(op));
+    case OpKind::kWrite:
+      return "write(" + showValue(op.argument) + ") -> " + describeOutcome(op);
+    case OpKind::kCas:
+      return "cas(" + showValue(op.argument) + ", " + showValue(op.argument2) + ") -> " +
+             describeOutcome(op);
+    default:
+      return "?";
+  }
+}
+
+}  // namespace detcd::checkers
