@@ -194,8 +194,9 @@ class Search {
   /// if they do, it is within their interval (used to explain violations).
   Search(const std::vector<Operation>& ops, const Model& model,
          std::vector<char> optional = {})
-      : ops_(ops), instance_(model.instantiate()), words_((ops.size() + 63) / 64),
-        bits_(words_, 0), zobrist_(ops.size()), memo_(words_), optional_(std::move(optional)) {
+      : ops_(ops), instance_(model.instantiate()), words_((2 * ops.size() + 63) / 64),
+        bits_(words_, 0), zobrist_(2 * ops.size()), memo_(words_), optional_(std::move(optional)),
+        callOf_(ops.size()) {
     optional_.resize(ops.size(), 0);
     std::vector<Event> events = eventsOf(ops);
     nodes_.resize(events.size() + 1);
@@ -210,8 +211,9 @@ class Search {
       else nodes_[callNode[n.op]].match = i + 1;
     }
     nodes_[0].next = events.empty() ? kEnd : 1;
+    callOf_ = std::move(callNode);
+    for (size_t i = 0; i < zobrist_.size(); ++i) zobrist_[i] = mix(i * 0x2545f4914f6cdd1dULL + 1);
     for (size_t i = 0; i < ops.size(); ++i) {
-      zobrist_[i] = mix(i * 0x2545f4914f6cdd1dULL + 1);
       remaining_ += mustHappen(i);
     }
     state_ = instance_->initialState();
@@ -240,7 +242,9 @@ class Search {
   /// After kLinearizable: the ops (indices into `ops`) in linearization order.
   std::vector<size_t> order() const {
     std::vector<size_t> out;
-    for (const Choice& c : stack_) out.push_back(nodes_[c.node].op);
+    for (const Choice& c : stack_) {
+      if (!c.dropped) out.push_back(nodes_[c.node].op);
+    }
     return out;
   }
 
@@ -261,8 +265,9 @@ class Search {
     uint32_t match = kEnd;  // call -> its return node
   };
   struct Choice {
-    uint32_t node;
+    uint32_t node;  // the op's call node
     uint32_t stateBefore;
+    bool dropped = false;  // an optional op passed its return without taking effect
   };
 
   bool mustHappen(size_t op) const { return ops_[op].returnTime != kNever && !optional_[op]; }
@@ -275,6 +280,9 @@ class Search {
     nodes_[nodes_[i].prev].next = i;
     if (nodes_[i].next != kEnd) nodes_[nodes_[i].next].prev = i;
   }
+  // Bit (and Zobrist key) recording that optional op `op` was dropped.
+  uint32_t dropBit(uint32_t op) const { return static_cast<uint32_t>(ops_.size()) + op; }
+
   void toggle(uint32_t op) {
     bits_[op / 64] ^= uint64_t{1} << (op % 64);
     setHash_ ^= zobrist_[op];
@@ -316,9 +324,26 @@ class Search {
         cur_ = nodes_[cur_].next;
         continue;
       }
-      if (cur_ != kEnd && optional_[nodes_[cur_].op]) {  // it never took effect
-        cur_ = nodes_[cur_].next;
-        continue;
+      if (cur_ != kEnd && optional_[nodes_[cur_].op]) {
+        // Past its return without taking effect: it never did. Dropping it is
+        // forced, but recorded (and memoized, with its own bit) like a choice
+        // so that backtracking restores it.
+        uint32_t op = nodes_[cur_].op;
+        uint32_t call = callOf_[op];
+        toggle(dropBit(op));
+        int inserted = memo_.insert(setHash_ ^ mix(state_), state_, bits_, cap);
+        if (inserted == 1) {
+          stack_.push_back({call, state_, true});
+          unlink(call);
+          unlink(cur_);
+          cur_ = nodes_[0].next;
+          continue;
+        }
+        toggle(dropBit(op));
+        if (inserted < 0) {
+          budget.exhausted = "memo limit reached";
+          return Status::kLimit;
+        }
       }
       // A return of an op not yet linearized (or, defensively, the end): backtrack.
       int64_t pos = cur_ == kEnd ? static_cast<int64_t>(nodes_.size()) - 1 : cur_ - 1;
@@ -326,16 +351,20 @@ class Search {
         frontier_ = pos;
         frontierOrder_ = order();
       }
-      if (stack_.empty()) return Status::kViolation;
-      Choice c = stack_.back();
-      stack_.pop_back();
-      uint32_t op = nodes_[c.node].op;
-      toggle(op);
-      state_ = c.stateBefore;
-      if (nodes_[c.node].match != kEnd) relink(nodes_[c.node].match);
-      relink(c.node);
-      remaining_ += mustHappen(op);
-      cur_ = nodes_[c.node].next;
+      for (;;) {
+        if (stack_.empty()) return Status::kViolation;
+        Choice c = stack_.back();
+        stack_.pop_back();
+        uint32_t op = nodes_[c.node].op;
+        toggle(c.dropped ? dropBit(op) : op);
+        state_ = c.stateBefore;
+        if (nodes_[c.node].match != kEnd) relink(nodes_[c.node].match);
+        relink(c.node);
+        if (c.dropped) continue;  // forced, not a choice: undo the one before it
+        remaining_ += mustHappen(op);
+        cur_ = nodes_[c.node].next;
+        break;
+      }
     }
     return Status::kLinearizable;
   }
@@ -348,6 +377,7 @@ class Search {
   uint64_t setHash_ = 0;
   Memo memo_;
   std::vector<char> optional_;
+  std::vector<uint32_t> callOf_;  // op -> its call node
   FlatMap transitions_;  // (state << 32 | op) -> next state
   std::vector<Node> nodes_;
   std::vector<Choice> stack_;
