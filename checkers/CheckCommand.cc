@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "checkers/Linearizability.h"
+#include "checkers/WatchChecker.h"
 
 namespace detcd::checkers {
 
@@ -72,18 +73,39 @@ FileResult checkFile(const std::string& file, const CheckArgs& args, std::ostrea
     CheckOptions options;
     options.timeoutSeconds = args.timeout;
     CheckResult r = checkLinearizability(history, *model, options);
+    FileResult result = FileResult::kUnknown;
     switch (r.verdict) {
       case Verdict::kLinearizable:
         out << file << ": linearizable\n";
-        return FileResult::kLinearizable;
+        result = FileResult::kLinearizable;
+        break;
       case Verdict::kNotLinearizable:
         out << file << ": NOT linearizable (" << r.reason << ")\n";
         if (args.explain && r.violation) out << describeViolation(*r.violation, history, *model);
-        return FileResult::kNot;
+        result = FileResult::kNot;
+        break;
       case Verdict::kUnknown:
         out << file << ": unknown (" << r.reason << ")\n";
-        return FileResult::kUnknown;
+        break;
     }
+    if (!history.watches.empty()) {
+      WatchCheckResult w = checkWatches(history);
+      if (w.ok()) {
+        out << file << ": watch guarantees hold\n";
+      } else {
+        const WatchViolation& v = w.violations.front();
+        out << file << ": watch guarantees violated (" << w.violations.size() << "; first: "
+            << guaranteeName(v.guarantee) << ", line " << v.line << ": " << v.message << ")\n";
+        if (args.explain) {
+          for (const WatchViolation& x : w.violations) {
+            out << "  line " << x.line << "  watch " << x.watchId << "  "
+                << guaranteeName(x.guarantee) << ": " << x.message << "\n";
+          }
+        }
+        result = FileResult::kNot;
+      }
+    }
+    return result;
   } catch (const std::exception& e) {
     err << file << ": bad input: " << e.what() << "\n";
   }

@@ -2,7 +2,9 @@
 // `detcd-sim check FILE... [--format detcd|jepsen|edn] [--model etcd|register|kv]
 //  [--timeout SECONDS] [--whole-map] [--explain]`
 // One line per file on `out`: `FILE: linearizable`, `FILE: NOT linearizable
-// (...)` or `FILE: unknown (...)`; unreadable or malformed files are reported
+// (...)` or `FILE: unknown (...)`; a history with watches gets a second line,
+// `FILE: watch guarantees hold` or `FILE: watch guarantees violated (...)`,
+// which counts as "not". Unreadable or malformed files are reported
 // on `err` with the line number. Exit code: 1 if any file is not
 // linearizable, else 2 if any is unknown or bad input, else 0.
 

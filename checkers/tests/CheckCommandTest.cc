@@ -80,6 +80,15 @@ TEST(CheckCommandTest, DetcdHistoriesUseTheEtcdModel) {
   EXPECT_NE(r.out.find("line 3-4 client 2 range(\"a\") -> ok rev 1"), std::string::npos) << r.out;
 }
 
+TEST(CheckCommandTest, WatchGuaranteesGetTheirOwnLine) {
+  std::string file = kTestdata + "/etcd-watch-gap.jsonl";
+  CommandRun r = check({file});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.out, file + ": linearizable\n" + file +
+                       ": watch guarantees violated (1; first: reliable, line 9: the event for "
+                       "\"b\" at revision 3 was never delivered)\n");
+}
+
 TEST(CheckCommandTest, MalformedLineIsReportedWithItsNumberAndExitsTwo) {
   std::string file = kTestdata + "/malformed.jsonl";
   CommandRun r = check({file});
