@@ -4,18 +4,12 @@
 #include <map>
 #include <stdexcept>
 
+#include "checkers/FlatMap.h"
 #include "checkers/RegisterModel.h"
 
 namespace detcd::checkers {
 
 namespace {
-
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // One entry of the key space's change log, newest first, shared between
 // states (a persistent list): reads at past revisions walk it.
@@ -55,9 +49,9 @@ struct EtcdState {
 
 struct EtcdStateHash {
   size_t operator()(const EtcdState& s) const {
-    uint64_t h = s.logHash ^ mix(static_cast<uint64_t>(s.revision) * 31 +
+    uint64_t h = s.logHash ^ mix64(static_cast<uint64_t>(s.revision) * 31 +
                                  static_cast<uint64_t>(s.compactRevision));
-    for (const auto& [id, ttl] : s.leases) h = mix(h ^ static_cast<uint64_t>(id));
+    for (const auto& [id, ttl] : s.leases) h = mix64(h ^ static_cast<uint64_t>(id));
     return h;
   }
 };
@@ -206,9 +200,9 @@ class Executor {
 
   void record(const std::string& key, std::optional<KeyValue> kv) {
     wrote_ = true;
-    uint64_t h = mix(static_cast<uint64_t>(writeRev_)) ^ std::hash<std::string>()(key);
-    if (kv) h ^= mix(std::hash<std::string>()(kv->value) + static_cast<uint64_t>(kv->lease));
-    s_.logHash = mix(s_.logHash ^ h);
+    uint64_t h = mix64(static_cast<uint64_t>(writeRev_)) ^ std::hash<std::string>()(key);
+    if (kv) h ^= mix64(std::hash<std::string>()(kv->value) + static_cast<uint64_t>(kv->lease));
+    s_.logHash = mix64(s_.logHash ^ h);
     s_.log = std::make_shared<const Change>(Change{writeRev_, key, std::move(kv), s_.log});
   }
 
@@ -230,9 +224,25 @@ bool matches(const ResponseOp& seen, const ResponseOp& model) {
 
 class EtcdInstance : public ModelInstance {
  public:
+  void prepare(const std::vector<Operation>& ops) override { ops_ = &ops; }
+
   uint32_t initialState() override { return states_.intern(EtcdState{}); }
 
-  uint32_t step(uint32_t state, const Operation& op) override {
+  uint32_t step(uint32_t state, uint32_t i) override {
+    uint64_t key = (uint64_t{state} << 32) | i;
+    if (const uint32_t* next = transitions_.find(key)) return *next;
+    uint32_t next = compute(state, (*ops_)[i]);
+    transitions_.insert(key, next);
+    return next;
+  }
+
+  size_t bytes() const override {
+    // Each state holds its key map; the change log is shared between states.
+    return states_.bytes() * 4 + transitions_.bytes();
+  }
+
+ private:
+  uint32_t compute(uint32_t state, const Operation& op) {
     const EtcdCall& call = *op.etcd;
     EtcdState next = states_.get(state);
     EtcdResponse computed;
@@ -259,6 +269,7 @@ class EtcdInstance : public ModelInstance {
     return states_.intern(std::move(next));
   }
 
+ public:
   std::string describeState(uint32_t state) const override {
     const EtcdState& s = states_.get(state);
     std::string out = "revision " + std::to_string(s.revision) + " {";
@@ -318,7 +329,9 @@ class EtcdInstance : public ModelInstance {
     return EtcdError::kNone;
   }
 
+  const std::vector<Operation>* ops_ = nullptr;
   Interner<EtcdState, EtcdStateHash> states_;
+  FlatMap transitions_;  // (state << 32 | op) -> next state
 };
 
 std::string quote(const std::string& s) { return "\"" + s + "\""; }
@@ -363,6 +376,19 @@ void EtcdModel::validate(const Operation& op) const {
 bool EtcdModel::takesPart(const Operation& op) const {
   if (op.outcome != Outcome::kFail) return true;
   return parseEtcdError(op.etcd->response.error).has_value();
+}
+
+bool EtcdModel::readOnly(const Operation& op) const {
+  const EtcdRequest& r = op.etcd->request;
+  if (op.outcome == Outcome::kFail) return true;  // a checked error changes nothing
+  if (r.kind == EtcdRequest::Kind::kLeaseKeepAlive) return true;
+  auto isRange = [](const RequestOp& o) { return o.kind == RequestOp::Kind::kRange; };
+  if (r.kind == EtcdRequest::Kind::kRequestOp) return isRange(r.op);
+  if (r.kind == EtcdRequest::Kind::kTxn) {
+    return std::all_of(r.success.begin(), r.success.end(), isRange) &&
+           std::all_of(r.failure.begin(), r.failure.end(), isRange);
+  }
+  return false;
 }
 
 std::unique_ptr<ModelInstance> EtcdModel::instantiate() const {

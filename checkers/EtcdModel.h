@@ -35,6 +35,8 @@ class EtcdModel : public Model {
   /// model produces (EtcdError), since the client then observed the state.
   bool takesPart(const Operation& op) const override;
   std::unique_ptr<ModelInstance> instantiate() const override;
+  /// Ranges, keep-alives and requests that failed with a model error.
+  bool readOnly(const Operation& op) const override;
   std::string describe(const Operation& op) const override;
 };
 

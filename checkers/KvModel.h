@@ -21,6 +21,7 @@ class KvModel : public Model {
   std::string groupName(const std::vector<Operation>& ops,
                         const std::vector<size_t>& group) const override;
   std::unique_ptr<ModelInstance> instantiate() const override;
+  bool readOnly(const Operation& op) const override { return op.kind == OpKind::kGet; }
   std::string describe(const Operation& op) const override;
 
  private:

@@ -1,5 +1,7 @@
 #include "checkers/Linearizability.h"
 
+#include "checkers/FlatMap.h"
+
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
@@ -9,14 +11,6 @@ namespace detcd::checkers {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// splitmix64's finalizer: a cheap, well-mixing 64-bit hash.
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // The limits shared by every search of one check.
 struct Budget {
@@ -135,50 +129,6 @@ std::vector<Event> eventsOf(const std::vector<Operation>& ops) {
   return events;
 }
 
-// Maps 64-bit keys to 32-bit values; open addressing, never shrinks. The
-// search's transition cache sits on its hot path, where std::unordered_map's
-// node allocations cost more than the model steps they save.
-class FlatMap {
- public:
-  FlatMap() : keys_(1024, kEmpty), values_(1024) {}
-
-  uint32_t* find(uint64_t key) {
-    for (size_t i = mix(key) & (keys_.size() - 1);; i = (i + 1) & (keys_.size() - 1)) {
-      if (keys_[i] == key) return &values_[i];
-      if (keys_[i] == kEmpty) return nullptr;
-    }
-  }
-
-  void insert(uint64_t key, uint32_t value) {
-    if ((size_ + 1) * 2 > keys_.size()) grow();
-    size_t i = mix(key) & (keys_.size() - 1);
-    while (keys_[i] != kEmpty) i = (i + 1) & (keys_.size() - 1);
-    keys_[i] = key;
-    values_[i] = value;
-    ++size_;
-  }
-
-  size_t bytes() const { return keys_.size() * (sizeof(uint64_t) + sizeof(uint32_t)); }
-
- private:
-  static constexpr uint64_t kEmpty = UINT64_MAX;  // (state, op) keys never reach it
-
-  void grow() {
-    std::vector<uint64_t> keys(keys_.size() * 2, kEmpty);
-    std::vector<uint32_t> values(keys.size());
-    keys.swap(keys_);
-    values.swap(values_);
-    size_ = 0;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (keys[i] != kEmpty) insert(keys[i], values[i]);
-    }
-  }
-
-  std::vector<uint64_t> keys_;
-  std::vector<uint32_t> values_;
-  size_t size_ = 0;
-};
-
 // Lowe's just-in-time linearization search over a doubly linked list of
 // events (node 0 is the head). At a call, try to linearize the op now: step
 // the model, and if the resulting (linearized set, state) is new, lift the op
@@ -196,8 +146,9 @@ class Search {
          std::vector<char> optional = {})
       : ops_(ops), instance_(model.instantiate()), words_((2 * ops.size() + 63) / 64),
         bits_(words_, 0), zobrist_(2 * ops.size()), memo_(words_), optional_(std::move(optional)),
-        callOf_(ops.size()) {
+        callOf_(ops.size()), readOnly_(ops.size()) {
     optional_.resize(ops.size(), 0);
+    for (size_t i = 0; i < ops.size(); ++i) readOnly_[i] = model.readOnly(ops[i]);
     std::vector<Event> events = eventsOf(ops);
     nodes_.resize(events.size() + 1);
     std::vector<uint32_t> callNode(ops.size(), kEnd);
@@ -212,10 +163,11 @@ class Search {
     }
     nodes_[0].next = events.empty() ? kEnd : 1;
     callOf_ = std::move(callNode);
-    for (size_t i = 0; i < zobrist_.size(); ++i) zobrist_[i] = mix(i * 0x2545f4914f6cdd1dULL + 1);
+    for (size_t i = 0; i < zobrist_.size(); ++i) zobrist_[i] = mix64(i * 0x2545f4914f6cdd1dULL + 1);
     for (size_t i = 0; i < ops.size(); ++i) {
       remaining_ += mustHappen(i);
     }
+    instance_->prepare(ops_);
     state_ = instance_->initialState();
     cur_ = nodes_[0].next;
   }
@@ -226,7 +178,7 @@ class Search {
     size_t others = budget.memoInUse - bytes_;
     size_t cap = budget.memoCap > others ? budget.memoCap - others : 0;
     std::optional<Status> status = loop(budget, slice, cap);
-    size_t now = memo_.bytes() + transitions_.bytes();
+    size_t now = memo_.bytes() + instance_->bytes();
     budget.memoInUse = others + now;
     budget.peakMemo = std::max(budget.peakMemo, budget.memoInUse);
     bytes_ = now;
@@ -268,6 +220,7 @@ class Search {
     uint32_t node;  // the op's call node
     uint32_t stateBefore;
     bool dropped = false;  // an optional op passed its return without taking effect
+    bool forced = false;   // no alternative to try on backtracking (dropped or read-only)
   };
 
   bool mustHappen(size_t op) const { return ops_[op].returnTime != kNever && !optional_[op]; }
@@ -287,13 +240,6 @@ class Search {
     bits_[op / 64] ^= uint64_t{1} << (op % 64);
     setHash_ ^= zobrist_[op];
   }
-  uint32_t step(uint32_t state, uint32_t op) {
-    uint64_t key = (uint64_t{state} << 32) | op;
-    if (uint32_t* next = transitions_.find(key)) return *next;
-    uint32_t next = instance_->step(state, ops_[op]);
-    transitions_.insert(key, next);
-    return next;
-  }
 
   std::optional<Status> loop(Budget& budget, uint64_t slice, size_t cap) {
     for (uint64_t n = 0; remaining_ > 0; ++n) {
@@ -302,12 +248,15 @@ class Search {
       ++steps_;
       if (cur_ != kEnd && nodes_[cur_].isCall) {
         uint32_t op = nodes_[cur_].op;
-        uint32_t next = step(state_, op);
+        uint32_t next = instance_->step(state_, op);
         if (next != kInvalidState) {
           toggle(op);
-          int inserted = memo_.insert(setHash_ ^ mix(next), next, bits_, cap);
+          int inserted = memo_.insert(setHash_ ^ mix64(next), next, bits_, cap);
           if (inserted == 1) {
-            stack_.push_back({cur_, state_});
+            // A read-only op that fits now is linearized now, with no
+            // alternative tried: any linearization placing it later also
+            // works with it here, since it leaves the state as it is.
+            stack_.push_back({cur_, state_, false, readOnly_[op] != 0});
             state_ = next;
             unlink(cur_);
             if (nodes_[cur_].match != kEnd) unlink(nodes_[cur_].match);
@@ -331,9 +280,9 @@ class Search {
         uint32_t op = nodes_[cur_].op;
         uint32_t call = callOf_[op];
         toggle(dropBit(op));
-        int inserted = memo_.insert(setHash_ ^ mix(state_), state_, bits_, cap);
+        int inserted = memo_.insert(setHash_ ^ mix64(state_), state_, bits_, cap);
         if (inserted == 1) {
-          stack_.push_back({call, state_, true});
+          stack_.push_back({call, state_, true, true});
           unlink(call);
           unlink(cur_);
           cur_ = nodes_[0].next;
@@ -360,8 +309,8 @@ class Search {
         state_ = c.stateBefore;
         if (nodes_[c.node].match != kEnd) relink(nodes_[c.node].match);
         relink(c.node);
-        if (c.dropped) continue;  // forced, not a choice: undo the one before it
-        remaining_ += mustHappen(op);
+        if (!c.dropped) remaining_ += mustHappen(op);
+        if (c.forced) continue;  // not a choice: undo the one before it
         cur_ = nodes_[c.node].next;
         break;
       }
@@ -378,7 +327,7 @@ class Search {
   Memo memo_;
   std::vector<char> optional_;
   std::vector<uint32_t> callOf_;  // op -> its call node
-  FlatMap transitions_;  // (state << 32 | op) -> next state
+  std::vector<char> readOnly_;
   std::vector<Node> nodes_;
   std::vector<Choice> stack_;
   size_t remaining_ = 0;  // ops with a return that are not linearized yet

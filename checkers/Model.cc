@@ -16,6 +16,8 @@ std::string Model::groupName(const std::vector<Operation>& /*ops*/,
   return "";
 }
 
+bool Model::readOnly(const Operation& /*op*/) const { return false; }
+
 std::unique_ptr<Model> makeModel(std::string_view name, bool perKey) {
   if (name == "register") return std::make_unique<RegisterModel>();
   if (name == "kv") return std::make_unique<KvModel>(perKey);

@@ -23,12 +23,18 @@ inline constexpr uint32_t kInvalidState = UINT32_MAX;
 class ModelInstance {
  public:
   virtual ~ModelInstance() = default;
+  /// Called once, before any step, with the operations of the group; `ops`
+  /// outlives the instance. Lets the instance precompute per-op data.
+  virtual void prepare(const std::vector<Operation>& ops) = 0;
   /// The state before any operation.
   virtual uint32_t initialState() = 0;
-  /// Applies `op` to `state`. For kOk (and checked kFail) operations the
+  /// Applies ops[op] to `state`. For kOk (and checked kFail) operations the
   /// observed result must match the model's, else kInvalidState. A kInfo
   /// operation's result is not observed: it always applies.
-  virtual uint32_t step(uint32_t state, const Operation& op) = 0;
+  virtual uint32_t step(uint32_t state, uint32_t op) = 0;
+  /// Bytes held by interned states and caches (approximate), counted
+  /// against the memo cap.
+  virtual size_t bytes() const = 0;
   /// A short human-readable rendering of a state, for violation reports.
   virtual std::string describeState(uint32_t state) const = 0;
 };
@@ -53,6 +59,10 @@ class Model {
   virtual std::string groupName(const std::vector<Operation>& ops,
                                 const std::vector<size_t>& group) const;
   virtual std::unique_ptr<ModelInstance> instantiate() const = 0;
+  /// True if `op` never changes the state (in any state it either fits and
+  /// leaves the state as it is, or does not fit). The search linearizes such
+  /// an op as soon as it fits, without branching. Default: false.
+  virtual bool readOnly(const Operation& op) const;
   /// One line describing an operation and its outcome, e.g. `cas(1, 2) -> ok`.
   virtual std::string describe(const Operation& op) const = 0;
 };
@@ -69,6 +79,8 @@ class Interner {
   }
   const State& get(uint32_t id) const { return *states_[id]; }
   size_t size() const { return states_.size(); }
+  /// Approximate footprint, not counting memory the states themselves own.
+  size_t bytes() const { return states_.size() * (sizeof(State) + 3 * sizeof(void*) + 8); }
 
  private:
   std::unordered_map<State, uint32_t, Hash> ids_;  // node-based: element addresses are stable

@@ -10,18 +10,27 @@ class RegisterInstance : public ModelInstance {
  public:
   explicit RegisterInstance(const Value& initial) : initial_(initial) {}
 
+  void prepare(const std::vector<Operation>& ops) override {
+    ops_ = &ops;
+    for (const Operation& op : ops) {
+      argument_.push_back(states_.intern(op.argument));
+      argument2_.push_back(states_.intern(op.argument2));
+      result_.push_back(states_.intern(op.result));
+    }
+  }
+
   uint32_t initialState() override { return states_.intern(initial_); }
 
-  uint32_t step(uint32_t state, const Operation& op) override {
-    const Value& v = states_.get(state);
+  uint32_t step(uint32_t state, uint32_t i) override {
+    const Operation& op = (*ops_)[i];
     bool observed = op.outcome == Outcome::kOk;
     switch (op.kind) {
       case OpKind::kRead:
-        return !observed || op.result == v ? state : kInvalidState;
+        return !observed || result_[i] == state ? state : kInvalidState;
       case OpKind::kWrite:
-        return states_.intern(op.argument);
+        return argument_[i];
       case OpKind::kCas:
-        if (v == op.argument) return states_.intern(op.argument2);
+        if (state == argument_[i]) return argument2_[i];
         return observed ? kInvalidState : state;  // an unknown cas may have failed its compare
       default:
         return kInvalidState;
@@ -32,9 +41,13 @@ class RegisterInstance : public ModelInstance {
     return showValue(states_.get(state));
   }
 
+  size_t bytes() const override { return states_.bytes() + 12 * result_.size(); }
+
  private:
   Value initial_;
-  Interner<Value> states_;
+  const std::vector<Operation>* ops_ = nullptr;
+  Interner<Value> states_;  // a state is the register's value
+  std::vector<uint32_t> argument_, argument2_, result_;  // per op, as state ids
 };
 
 }  // namespace

@@ -16,6 +16,7 @@ class RegisterModel : public Model {
   void validate(const Operation& op) const override;
   bool takesPart(const Operation& op) const override { return op.outcome != Outcome::kFail; }
   std::unique_ptr<ModelInstance> instantiate() const override;
+  bool readOnly(const Operation& op) const override { return op.kind == OpKind::kRead; }
   std::string describe(const Operation& op) const override;
 
  private:
