@@ -34,69 +34,73 @@ struct Budget {
 };
 
 // The memo: the set of (linearized set, state) configurations already
-// explored. Open addressing over 64-bit hashes; each entry's bitset lives in
-// one arena at entry index * words.
+// explored. Open addressing; a slot holds the configuration's 64-bit hash and
+// state id (so most probes touch one cache line), and the index of its bitset
+// in one arena (at index * words).
 class Memo {
  public:
-  explicit Memo(size_t words) : words_(words), slots_(1024, 0) {}
+  explicit Memo(size_t words) : words_(words), slots_(1024) {}
 
   /// Returns 1 if the configuration is new (now recorded), 0 if seen before,
   /// -1 if recording it would exceed `cap` bytes.
   int insert(uint64_t hash, uint32_t state, const std::vector<uint64_t>& bits, size_t cap) {
     size_t mask = slots_.size() - 1;
     size_t i = hash & mask;
-    while (slots_[i] != 0) {
-      uint32_t e = slots_[i] - 1;
-      if (entries_[e].hash == hash && entries_[e].state == state &&
-          std::equal(bits.begin(), bits.end(), arena_.begin() + e * words_)) {
-        return 0;
-      }
-      i = (i + 1) & mask;
+    for (; slots_[i].index != 0; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.hash == hash && s.state == state && sameBits(s.index - 1, bits)) return 0;
     }
     if (grownBytes() > cap) return -1;
-    entries_.push_back({hash, state});
     arena_.insert(arena_.end(), bits.begin(), bits.end());
-    slots_[i] = static_cast<uint32_t>(entries_.size());
-    if (entries_.size() * 2 > slots_.size()) rehash();
+    slots_[i] = {hash, state, static_cast<uint32_t>(++size_)};
+    if (size_ * 2 > slots_.size()) rehash();
     return 1;
   }
 
   size_t bytes() const {
-    return slots_.capacity() * sizeof(uint32_t) + entries_.capacity() * sizeof(Entry) +
-           arena_.capacity() * sizeof(uint64_t);
+    return slots_.capacity() * sizeof(Slot) + arena_.capacity() * sizeof(uint64_t);
   }
 
  private:
-  struct Entry {
-    uint64_t hash;
-    uint32_t state;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t state = 0;
+    uint32_t index = 0;  // entry index + 1, 0 = empty
   };
+
+  bool sameBits(size_t entry, const std::vector<uint64_t>& bits) const {
+    const uint64_t* stored = arena_.data() + entry * words_;
+    for (size_t w = 0; w < words_; ++w) {
+      if (stored[w] != bits[w]) return false;
+    }
+    return true;
+  }
 
   // The footprint after the next insertion, counting any reallocation it causes.
   size_t grownBytes() const {
-    auto grown = [](size_t size, size_t add, size_t cap) {
-      return size + add > cap ? std::max(2 * cap, size + add) : cap;
-    };
-    size_t slots = (entries_.size() + 1) * 2 > slots_.size() ? 2 * slots_.size() : slots_.size();
-    return slots * sizeof(uint32_t) + grown(entries_.size(), 1, entries_.capacity()) * sizeof(Entry) +
-           grown(arena_.size(), words_, arena_.capacity()) * sizeof(uint64_t);
+    size_t slots = (size_ + 1) * 2 > slots_.size() ? 2 * slots_.size() : slots_.size();
+    size_t arena = arena_.size() + words_ > arena_.capacity()
+                       ? std::max(2 * arena_.capacity(), arena_.size() + words_)
+                       : arena_.capacity();
+    return slots * sizeof(Slot) + arena * sizeof(uint64_t);
   }
 
   void rehash() {
-    std::vector<uint32_t> slots(slots_.size() * 2, 0);
+    std::vector<Slot> slots(slots_.size() * 2);
     size_t mask = slots.size() - 1;
-    for (uint32_t e = 0; e < entries_.size(); ++e) {
-      size_t i = entries_[e].hash & mask;
-      while (slots[i] != 0) i = (i + 1) & mask;
-      slots[i] = e + 1;
+    for (const Slot& s : slots_) {
+      if (s.index == 0) continue;
+      size_t i = s.hash & mask;
+      while (slots[i].index != 0) i = (i + 1) & mask;
+      slots[i] = s;
     }
     slots_.swap(slots);
   }
 
   size_t words_;
-  std::vector<uint32_t> slots_;  // entry index + 1, 0 = empty
-  std::vector<Entry> entries_;
+  std::vector<Slot> slots_;
   std::vector<uint64_t> arena_;
+  size_t size_ = 0;
 };
 
 enum class Status { kLinearizable, kViolation, kLimit };
@@ -144,8 +148,9 @@ class Search {
   /// if they do, it is within their interval (used to explain violations).
   Search(const std::vector<Operation>& ops, const Model& model,
          std::vector<char> optional = {})
-      : ops_(ops), instance_(model.instantiate()), words_((2 * ops.size() + 63) / 64),
-        bits_(words_, 0), zobrist_(2 * ops.size()), memo_(words_), optional_(std::move(optional)),
+      : ops_(ops), instance_(model.instantiate()),
+        words_(((optional.empty() ? 1 : 2) * ops.size() + 63) / 64), bits_(words_, 0),
+        zobrist_(2 * ops.size()), memo_(words_), optional_(std::move(optional)),
         callOf_(ops.size()), readOnly_(ops.size()) {
     optional_.resize(ops.size(), 0);
     for (size_t i = 0; i < ops.size(); ++i) readOnly_[i] = model.readOnly(ops[i]);

@@ -200,13 +200,6 @@ TEST(LinearizabilityTest, ViolationNamesTheCulpritWindowAndPrefix) {
 TEST(LinearizabilityTest, LimitsYieldUnknownNeverAWrongVerdict) {
   // Many concurrent unknown writes and a read no ordering can explain: the
   // search must explore a lot before it can say no.
-  std::vector<const char*> lines;
-  static const char* invokes[] = {"0 invoke write 0", "1 invoke write 1", "2 invoke write 2",
-                                  "3 invoke write 3", "4 invoke write 4", "5 invoke write 5",
-                                  "6 invoke write 6", "7 invoke write 7"};
-  static const char* infos[] = {"0 info write 0", "1 info write 1", "2 info write 2",
-                                "3 info write 3", "4 info write 4", "5 info write 5",
-                                "6 info write 6", "7 info write 7"};
   History h;
   {
     std::string text;
@@ -222,8 +215,6 @@ TEST(LinearizabilityTest, LimitsYieldUnknownNeverAWrongVerdict) {
     text += "{:process 9, :type :ok, :f :read, :value 9}\n";
     h = parseHistory(text, Format::kEdn);
   }
-  (void)invokes;
-  (void)infos;
   CheckOptions full;
   EXPECT_EQ(verdictOf(h, kRegister, full), Verdict::kNotLinearizable);
   CheckOptions fewSteps;
