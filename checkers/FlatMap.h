@@ -39,7 +39,12 @@ class FlatMap {
     ++size_;
   }
 
-  size_t bytes() const { return keys_.size() * (sizeof(uint64_t) + sizeof(uint32_t)); }
+  /// Footprint, doubled when the next insertion will grow the table (the
+  /// old and the new table exist at once while it grows).
+  size_t bytes() const {
+    size_t table = keys_.size() * (sizeof(uint64_t) + sizeof(uint32_t));
+    return (size_ + 1) * 2 > keys_.size() ? 3 * table : table;
+  }
 
  private:
   static constexpr uint64_t kEmpty = UINT64_MAX;

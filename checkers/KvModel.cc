@@ -134,7 +134,10 @@ class KvInstance : public ModelInstance {
       return kInvalidState;
     }
     while (!s.empty() && s.back() == 0) s.pop_back();
+    size_t before = states_.size();
+    size_t heap = s.capacity() * sizeof(uint32_t) + 16;
     uint32_t next = states_.intern(std::move(s));
+    if (states_.size() != before) stateHeapBytes_ += heap;
     transitions_.insert(key, next);
     return next;
   }
@@ -152,7 +155,8 @@ class KvInstance : public ModelInstance {
   }
 
   size_t bytes() const override {
-    return states_.bytes() + values_.bytes() + transitions_.bytes() + 12 * slot_.size();
+    return states_.bytes() + stateHeapBytes_ + values_.bytes() + transitions_.bytes() +
+           12 * slot_.size();
   }
 
  private:
@@ -182,6 +186,7 @@ class KvInstance : public ModelInstance {
   bool singleKey_ = true;
   ValueTable values_;
   Interner<MapState, MapStateHash> states_;  // unused when singleKey_
+  size_t stateHeapBytes_ = 0;                // the states' own buffers
   FlatMap transitions_;  // (state << 32 | op) -> next state, for writes
 };
 

@@ -76,11 +76,12 @@ class Memo {
     return true;
   }
 
-  // The footprint after the next insertion, counting any reallocation it causes.
+  // The peak footprint of the next insertion: a reallocation holds the old
+  // and the new buffer at once.
   size_t grownBytes() const {
-    size_t slots = (size_ + 1) * 2 > slots_.size() ? 2 * slots_.size() : slots_.size();
+    size_t slots = (size_ + 1) * 2 > slots_.size() ? 3 * slots_.size() : slots_.size();
     size_t arena = arena_.size() + words_ > arena_.capacity()
-                       ? std::max(2 * arena_.capacity(), arena_.size() + words_)
+                       ? arena_.capacity() + std::max(2 * arena_.capacity(), arena_.size() + words_)
                        : arena_.capacity();
     return slots * sizeof(Slot) + arena * sizeof(uint64_t);
   }
@@ -228,6 +229,12 @@ class Search {
     bool forced = false;   // no alternative to try on backtracking (dropped or read-only)
   };
 
+  // What the memo may use of `cap` bytes next to the model's states and caches.
+  size_t memoCap(size_t cap) const {
+    size_t model = instance_->bytes();
+    return cap > model ? cap - model : 0;
+  }
+
   bool mustHappen(size_t op) const { return ops_[op].returnTime != kNever && !optional_[op]; }
 
   void unlink(uint32_t i) {
@@ -256,7 +263,7 @@ class Search {
         uint32_t next = instance_->step(state_, op);
         if (next != kInvalidState) {
           toggle(op);
-          int inserted = memo_.insert(setHash_ ^ mix64(next), next, bits_, cap);
+          int inserted = memo_.insert(setHash_ ^ mix64(next), next, bits_, memoCap(cap));
           if (inserted == 1) {
             // A read-only op that fits now is linearized now, with no
             // alternative tried: any linearization placing it later also
@@ -285,7 +292,7 @@ class Search {
         uint32_t op = nodes_[cur_].op;
         uint32_t call = callOf_[op];
         toggle(dropBit(op));
-        int inserted = memo_.insert(setHash_ ^ mix64(state_), state_, bits_, cap);
+        int inserted = memo_.insert(setHash_ ^ mix64(state_), state_, bits_, memoCap(cap));
         if (inserted == 1) {
           stack_.push_back({call, state_, true, true});
           unlink(call);

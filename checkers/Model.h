@@ -79,8 +79,11 @@ class Interner {
   }
   const State& get(uint32_t id) const { return *states_[id]; }
   size_t size() const { return states_.size(); }
-  /// Approximate footprint, not counting memory the states themselves own.
-  size_t bytes() const { return states_.size() * (sizeof(State) + 3 * sizeof(void*) + 8); }
+  /// Footprint (hash nodes with allocator overhead, buckets, the id table),
+  /// not counting memory the states themselves own.
+  size_t bytes() const {
+    return states_.size() * (sizeof(State) + 64) + ids_.bucket_count() * 2 * sizeof(void*);
+  }
 
  private:
   std::unordered_map<State, uint32_t, Hash> ids_;  // node-based: element addresses are stable
