@@ -391,6 +391,31 @@ bool EtcdModel::readOnly(const Operation& op) const {
   return false;
 }
 
+std::vector<Operation> EtcdModel::internalOperations(const std::vector<Operation>& ops) const {
+  std::vector<Operation> expiries;
+  for (const Operation& op : ops) {
+    if (op.kind != OpKind::kEtcd || op.outcome == Outcome::kFail) continue;
+    const EtcdRequest& r = op.etcd->request;
+    if (r.kind != EtcdRequest::Kind::kLeaseGrant) continue;
+    int64_t id = r.leaseId != 0 ? r.leaseId : op.etcd->response.leaseId.value_or(0);
+    if (id == 0) continue;  // unknown ID: nothing can use the lease
+    Timestamp from = op.returnTime != kNever ? op.returnTime : op.invokeTime;
+    Timestamp ttl = std::max<int64_t>(r.ttl, 0) * 1'000'000'000;
+    Operation expiry;
+    expiry.client = -1;
+    expiry.kind = OpKind::kEtcd;
+    expiry.outcome = Outcome::kInfo;
+    expiry.invokeTime = from > kNever - ttl ? kNever - 1 : from + ttl;
+    expiry.invokeLine = op.returnLine != 0 ? op.returnLine : op.invokeLine;
+    auto call = std::make_shared<EtcdCall>();
+    call->request.kind = EtcdRequest::Kind::kLeaseRevoke;
+    call->request.leaseId = id;
+    expiry.etcd = std::move(call);
+    expiries.push_back(std::move(expiry));
+  }
+  return expiries;
+}
+
 std::unique_ptr<ModelInstance> EtcdModel::instantiate() const {
   return std::make_unique<EtcdInstance>();
 }
@@ -410,7 +435,10 @@ std::string EtcdModel::describe(const Operation& op) const {
       break;
     }
     case EtcdRequest::Kind::kLeaseGrant: call = "lease_grant(ttl " + std::to_string(r.ttl) + ")"; break;
-    case EtcdRequest::Kind::kLeaseRevoke: call = "lease_revoke(" + std::to_string(r.leaseId) + ")"; break;
+    case EtcdRequest::Kind::kLeaseRevoke:
+      if (op.client < 0) return "lease " + std::to_string(r.leaseId) + " expires -> unknown";
+      call = "lease_revoke(" + std::to_string(r.leaseId) + ")";
+      break;
     case EtcdRequest::Kind::kLeaseKeepAlive:
       call = "lease_keepalive(" + std::to_string(r.leaseId) + ")";
       break;

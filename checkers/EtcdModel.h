@@ -18,10 +18,10 @@
 //  - Compact(r): "future revision" if r > revision, "compacted" if r <= the
 //    previous compact revision.
 // The response header revision of every completed op is checked, which
-// orders successful writes exactly. Leases never expire by themselves in this
-// model (an expiry is not a client operation): histories must revoke them or
-// use TTLs longer than the run. The global revision couples all keys, so the
-// history is checked as one group.
+// orders successful writes exactly. A granted lease may expire (be revoked by
+// the server) at any time from its grant's completion plus its TTL, or never:
+// keep-alives are not taken into account, which errs on the side of accepting.
+// The global revision couples all keys, so the history is checked as one group.
 
 #include "checkers/Model.h"
 
@@ -37,6 +37,11 @@ class EtcdModel : public Model {
   std::unique_ptr<ModelInstance> instantiate() const override;
   /// Ranges, keep-alives and requests that failed with a model error.
   bool readOnly(const Operation& op) const override;
+  /// One possible expiry per granted lease with a known ID: a LeaseRevoke of
+  /// unknown outcome, client -1, invoked at the grant's completion time plus
+  /// its TTL (seconds, as nanoseconds; a history timed by line numbers thus
+  /// lets leases expire only after its end).
+  std::vector<Operation> internalOperations(const std::vector<Operation>& ops) const override;
   std::string describe(const Operation& op) const override;
 };
 

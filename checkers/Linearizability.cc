@@ -108,10 +108,17 @@ std::string where(const Operation& op) {
 
 CheckResult checkLinearizability(const History& history, const Model& model,
                                  const CheckOptions& options) {
-  const std::vector<Operation>& ops = history.operations;
+  for (const Operation& op : history.operations) model.validate(op);
+  // Events no client issued (lease expiry) join the clients' operations.
+  std::vector<Operation> internal = model.internalOperations(history.operations);
+  std::vector<Operation> combined;
+  if (!internal.empty()) {
+    combined = history.operations;
+    combined.insert(combined.end(), internal.begin(), internal.end());
+  }
+  const std::vector<Operation>& ops = internal.empty() ? history.operations : combined;
   std::vector<size_t> taking;
   for (size_t i = 0; i < ops.size(); ++i) {
-    model.validate(ops[i]);
     if (model.takesPart(ops[i])) taking.push_back(i);
   }
   Budget budget;
@@ -125,6 +132,11 @@ CheckResult checkLinearizability(const History& history, const Model& model,
   CheckResult result;
   std::vector<std::vector<size_t>> groups = model.partition(ops, taking);
   result.groups = groups.size();
+  for (std::vector<size_t>& group : groups) {  // invocation order, internal ops included
+    std::stable_sort(group.begin(), group.end(), [&](size_t a, size_t b) {
+      return ops[a].invokeTime < ops[b].invokeTime;
+    });
+  }
   // Every group gets a slice of steps in turn, the slice doubling each round,
   // so a quick violation anywhere is found before a hard group is finished.
   std::vector<std::vector<Operation>> locals(groups.size());
@@ -174,6 +186,7 @@ CheckResult checkLinearizability(const History& history, const Model& model,
     if (options.explain) {
       budget.exhausted.clear();
       result.violation = explain(ops, group, locals[*failed], *searches[*failed], model, budget);
+      result.violation->internal = std::move(internal);
       const Violation& v = *result.violation;
       if (v.culprit) {
         result.reason += ": " + where(ops[*v.culprit]) + " client " +
@@ -195,10 +208,11 @@ CheckResult checkLinearizability(const History& history, const Model& model,
 
 std::string describeViolation(const Violation& violation, const History& history,
                               const Model& model) {
-  const std::vector<Operation>& ops = history.operations;
   auto line = [&](size_t i) {
-    return "  " + where(ops[i]) + "  client " + std::to_string(ops[i].client) + "  " +
-           model.describe(ops[i]) + "\n";
+    size_t n = history.operations.size();
+    const Operation& op = i < n ? history.operations[i] : violation.internal.at(i - n);
+    std::string who = op.client < 0 ? "(internal)" : "client " + std::to_string(op.client);
+    return "  " + where(op) + "  " + who + "  " + model.describe(op) + "\n";
   };
   std::string out = "NOT linearizable" +
                     (violation.group.empty() ? std::string() : " in " + violation.group) + "\n";

@@ -32,7 +32,7 @@ struct CheckOptions {
 enum class Verdict { kLinearizable, kNotLinearizable, kUnknown };
 
 /// Why a history is not linearizable, for people and for reports. Operation
-/// indices refer to History::operations.
+/// indices refer to History::operations, or past its end to `internal`.
 struct Violation {
   std::string group;  ///< the failing group, e.g. `key "3"`; "" for the whole history
   /// Ops of the longest linearizable prefix of the group (ops invoked before
@@ -51,6 +51,9 @@ struct Violation {
   bool windowMinimal = true;
   /// Set when a limit cut the explanation short (the verdict still stands).
   bool partial = false;
+  /// Operations no client issued (Model::internalOperations, e.g. a lease
+  /// expiry), index History::operations.size() + k.
+  std::vector<Operation> internal;
 };
 
 struct CheckResult {

@@ -16,6 +16,10 @@ std::string Model::groupName(const std::vector<Operation>& /*ops*/,
   return "";
 }
 
+std::vector<Operation> Model::internalOperations(const std::vector<Operation>& /*ops*/) const {
+  return {};
+}
+
 bool Model::readOnly(const Operation& /*op*/) const { return false; }
 
 std::unique_ptr<Model> makeModel(std::string_view name, bool perKey) {

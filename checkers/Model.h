@@ -59,6 +59,10 @@ class Model {
   virtual std::string groupName(const std::vector<Operation>& ops,
                                 const std::vector<size_t>& group) const;
   virtual std::unique_ptr<ModelInstance> instantiate() const = 0;
+  /// Operations no client issued that may take effect at any point after
+  /// their invocation time, or never (kInfo, client -1): e.g. lease expiry.
+  /// They are checked with the history's. Default: none.
+  virtual std::vector<Operation> internalOperations(const std::vector<Operation>& ops) const;
   /// True if `op` never changes the state (in any state it either fits and
   /// leaves the state as it is, or does not fit). The search linearizes such
   /// an op as soon as it fits, without branching. Default: false.

@@ -182,6 +182,36 @@ TEST(EtcdModelTest, LeasesAttachKeysAndRevokeDeletesThem) {
   EXPECT_REJECTS(seq({{grant, R"("id":7)"}, {grant, R"("id":7)"}})) << "a lease ID is granted once";
 }
 
+TEST(EtcdModelTest, LeasesMayExpireOnlyAfterTheirTtl) {
+  // Lease 7 (TTL 1 s) granted at 20 ns; a key attached at 40 ns. A read at
+  // t seconds finds the key gone at revision 3 (the expiry deleted it).
+  auto history = [](int64_t readAt, const char* keepAlive) {
+    std::string text = R"({"type":"invoke","client":1,"time":10,"op":"lease_grant","ttl":1,"id":7}
+{"type":"ok","client":1,"time":20,"header":{"revision":1},"id":7}
+{"type":"invoke","client":1,"time":30,"op":"put","key":"a","value":"1","lease":7}
+{"type":"ok","client":1,"time":40,"header":{"revision":2}}
+)";
+    std::string t = std::to_string(readAt);
+    std::string t2 = std::to_string(readAt + 10);
+    text += R"({"type":"invoke","client":2,"time":)" + t + R"(,"op":"get","key":"a"})" "\n";
+    text += R"({"type":"ok","client":2,"time":)" + t2 + R"(,"header":{"revision":3},"kvs":[]})" "\n";
+    if (keepAlive) {
+      text += R"({"type":"invoke","client":2,"time":)" + std::to_string(readAt + 20) +
+              R"(,"op":"lease_keepalive","id":7})" "\n";
+      text += R"({"type":"fail","client":2,"time":)" + std::to_string(readAt + 30) +
+              R"(,"error":")" + keepAlive + "\"}\n";
+    }
+    return parseHistory(text, Format::kDetcd);
+  };
+  EXPECT_ACCEPTS(history(2'000'000'000, nullptr));
+  EXPECT_ACCEPTS(history(2'000'000'000, "etcdserver: requested lease not found"));
+  EXPECT_REJECTS(history(500'000'000, nullptr)) << "expired before its TTL elapsed";
+  CheckResult r = checkLinearizability(history(500'000'000, nullptr), EtcdModel());
+  ASSERT_TRUE(r.violation);
+  std::string text = describeViolation(*r.violation, history(500'000'000, nullptr), EtcdModel());
+  EXPECT_NE(text.find("range(\"a\") -> ok rev 3"), std::string::npos) << text;
+}
+
 TEST(EtcdModelTest, OtherErrorsMeanTheRequestDidNotHappen) {
   EXPECT_ACCEPTS(seq({{kPutA1, R"("type":"fail","error":"etcdserver: too many requests")"},
                       {kGetA, R"("header":{"revision":1},"kvs":[])"}}));
