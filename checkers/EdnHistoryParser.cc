@@ -47,7 +47,7 @@ History parseEdnHistory(const std::string& text) {
         Outcome outcome = type->text == "ok" ? Outcome::kOk
                           : type->text == "fail" ? Outcome::kFail : Outcome::kInfo;
         Operation& op = builder.complete(process->integer, outcome, lineNo, lineNo);
-        if (outcome == Outcome::kOk) setJepsenResult(op, f->text, *value);
+        if (outcome == Outcome::kOk) setJepsenResult(op, f->text, *value, m.get("key"));
       } else {
         throw std::invalid_argument("unknown :type :" + type->text +
                                     " (expected invoke, ok, fail or info)");

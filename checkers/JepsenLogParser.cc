@@ -73,7 +73,7 @@ History parseJepsenLog(const std::string& text) {
         Outcome outcome = type == "ok" ? Outcome::kOk
                           : type == "fail" ? Outcome::kFail : Outcome::kInfo;
         Operation& op = builder.complete(client, outcome, lineNo, lineNo);
-        if (outcome == Outcome::kOk) setJepsenResult(op, f, value);
+        if (outcome == Outcome::kOk) setJepsenResult(op, f, value, nullptr);
       } else {
         throw std::invalid_argument("unknown type :" + type +
                                     " (expected invoke, ok, fail or info)");

@@ -64,10 +64,15 @@ void setJepsenInvocation(Operation& op, std::string_view f, const EdnValue& valu
   }
 }
 
-void setJepsenResult(Operation& op, std::string_view f, const EdnValue& value) {
+void setJepsenResult(Operation& op, std::string_view f, const EdnValue& value,
+                     const EdnValue* key) {
   if (f != kindName(op.kind)) {
     throw std::invalid_argument("completion :" + std::string(f) + " for a pending :" +
                                 std::string(kindName(op.kind)));
+  }
+  if (key != nullptr && jepsenValue(*key) != Value(op.key)) {
+    throw std::invalid_argument("completion for key " + key->toString() + " of a pending op on \"" +
+                                op.key + "\"");
   }
   if (op.kind == OpKind::kRead || op.kind == OpKind::kGet) op.result = jepsenValue(value);
 }

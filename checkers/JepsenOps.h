@@ -17,8 +17,10 @@ void setJepsenInvocation(Operation& op, std::string_view f, const EdnValue& valu
                          const EdnValue* key);
 
 /// Records the result of an `:ok` completion (the value a read / get saw).
-/// `f` must match the invocation's; throws std::invalid_argument otherwise.
-void setJepsenResult(Operation& op, std::string_view f, const EdnValue& value);
+/// `f` (and `key`, when not null) must match the invocation's; throws
+/// std::invalid_argument otherwise.
+void setJepsenResult(Operation& op, std::string_view f, const EdnValue& value,
+                     const EdnValue* key);
 
 /// The Jepsen value as a Value: nil -> nullopt, integers in decimal, strings
 /// as they are, keywords as ":name". Throws std::invalid_argument for collections.

@@ -92,6 +92,9 @@ TEST(HistoryParserTest, EdnErrorsNameTheLine) {
   expectError("{:type :invoke, :f :read}\n", Format::kEdn, 1, "missing :process");
   expectError("{:process 0, :type :begin, :f :read}\n", Format::kEdn, 1, "unknown :type");
   expectError("{:process 0, :type :invoke, :f :read, :key \"a\"}\n", Format::kEdn, 1, "has a :key");
+  expectError("{:process 0, :type :invoke, :f :get, :key \"a\", :value nil}\n"
+              "{:process 0, :type :ok, :f :get, :key \"b\", :value \"1\"}\n",
+              Format::kEdn, 2, "pending op on \"a\"");
 }
 
 TEST(HistoryParserTest, DetcdReadsEveryOperationAndWatchRecords) {
