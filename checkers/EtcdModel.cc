@@ -56,12 +56,6 @@ struct EtcdStateHash {
   }
 };
 
-bool inRange(const std::string& k, const std::string& key, const std::string& end) {
-  if (end.empty()) return k == key;
-  if (end == std::string(1, '\0')) return k >= key;
-  return k >= key && k < end;
-}
-
 // Executes requests on a state copy; `rev` is the revision writes get.
 class Executor {
  public:
@@ -131,7 +125,7 @@ class Executor {
     std::vector<KeyValue> kvs;
     if (op.revision == 0 || op.revision >= s_.revision) {
       for (auto it = s_.keys.lower_bound(op.key); it != s_.keys.end(); ++it) {
-        if (!inRange(it->first, op.key, op.rangeEnd)) {
+        if (!inKeyRange(it->first, op.key, op.rangeEnd)) {
           if (op.rangeEnd.empty() || it->first >= op.rangeEnd) break;
           continue;
         }
@@ -140,7 +134,7 @@ class Executor {
     } else {
       std::map<std::string, std::optional<KeyValue>> seen;  // newest change <= revision per key
       for (const Change* c = s_.log.get(); c != nullptr; c = c->older.get()) {
-        if (c->revision <= op.revision && inRange(c->key, op.key, op.rangeEnd)) {
+        if (c->revision <= op.revision && inKeyRange(c->key, op.key, op.rangeEnd)) {
           seen.try_emplace(c->key, c->kv);
         }
       }
@@ -185,7 +179,7 @@ class Executor {
     out.prevKvs.emplace();
     int64_t deleted = 0;
     for (auto it = s_.keys.lower_bound(op.key); it != s_.keys.end();) {
-      if (!inRange(it->first, op.key, op.rangeEnd)) {
+      if (!inKeyRange(it->first, op.key, op.rangeEnd)) {
         if (op.rangeEnd.empty() || it->first >= op.rangeEnd) break;
         ++it;
         continue;

@@ -2,6 +2,12 @@
 
 namespace detcd::checkers {
 
+bool inKeyRange(const std::string& k, const std::string& key, const std::string& rangeEnd) {
+  if (rangeEnd.empty()) return k == key;
+  if (rangeEnd == std::string(1, '\0')) return k >= key;
+  return k >= key && k < rangeEnd;
+}
+
 std::optional<EtcdError> parseEtcdError(const std::string& text) {
   if (text.empty()) return EtcdError::kNone;
   auto has = [&](const char* s) { return text.find(s) != std::string::npos; };

@@ -81,6 +81,10 @@ struct EtcdResponse {
   std::string error;                ///< etcd error text, "" on success
 };
 
+/// Whether `k` lies in etcd's key range [key, rangeEnd): rangeEnd "" means
+/// the single key, "\0" every key >= key.
+bool inKeyRange(const std::string& k, const std::string& key, const std::string& rangeEnd);
+
 /// The errors the etcd model produces itself; a completion carrying one of
 /// them is an observed outcome that the model checks. Any other error is a
 /// definite failure: the request did not take effect.

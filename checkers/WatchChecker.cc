@@ -24,12 +24,6 @@ std::string_view guaranteeName(WatchGuarantee guarantee) {
 
 namespace {
 
-bool inRange(const std::string& k, const std::string& key, const std::string& end) {
-  if (end.empty()) return k == key;
-  if (end == std::string(1, '\0')) return k >= key;
-  return k >= key && k < end;
-}
-
 // A write event some ok operation made: what is known of it.
 struct KnownEvent {
   WatchEvent::Type type = WatchEvent::Type::kPut;
@@ -178,7 +172,7 @@ class Checker {
   }
 
   bool watched(const WatchOpen& w, const std::string& key, WatchEvent::Type type) const {
-    if (!inRange(key, w.key, w.rangeEnd)) return false;
+    if (!inKeyRange(key, w.key, w.rangeEnd)) return false;
     return type == WatchEvent::Type::kPut ? !w.noPut : !w.noDelete;
   }
 
@@ -216,7 +210,7 @@ class Checker {
     if (writes_.byRevision.contains(rev)) return;  // a partly known write (range delete)
     bool explained = std::any_of(writes_.possible.begin(), writes_.possible.end(),
                                  [&](const PossibleWrite& p) {
-                                   return p.type == e.type && inRange(e.kv.key, p.key, p.rangeEnd) &&
+                                   return p.type == e.type && inKeyRange(e.kv.key, p.key, p.rangeEnd) &&
                                           (e.type == WatchEvent::Type::kDelete ||
                                            p.value == e.kv.value);
                                  });
@@ -288,7 +282,7 @@ class Checker {
       std::set<int64_t> revisions;
       for (const WatchEvent& e : r->events) {
         int64_t rev = e.kv.modRevision;
-        if (!inRange(e.kv.key, w.key, w.rangeEnd)) {
+        if (!inKeyRange(e.kv.key, w.key, w.rangeEnd)) {
           violate(WatchGuarantee::kFilters, w, r->line, at(e) + " is outside the watched range");
         } else if ((e.type == WatchEvent::Type::kPut && w.noPut) ||
                    (e.type == WatchEvent::Type::kDelete && w.noDelete)) {
