@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <sstream>
 #include <string>
 
 #include "checkers/HistoryBuilder.h"
@@ -287,20 +286,9 @@ void readLine(HistoryBuilder& builder, const json& j, int64_t lineNo) {
 
 History parseDetcdHistory(const std::string& text) {
   HistoryBuilder builder;
-  std::istringstream in(text);
-  std::string line;
-  int64_t lineNo = 0;
-  while (std::getline(in, line)) {
-    ++lineNo;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    try {
-      readLine(builder, json::parse(line), lineNo);
-    } catch (const json::exception& e) {
-      throw ParseError(lineNo, e.what());
-    } catch (const std::invalid_argument& e) {
-      throw ParseError(lineNo, e.what());
-    }
-  }
+  builder.readLines(text, [&](const std::string& line, int64_t number) {
+    readLine(builder, json::parse(line), number);
+  });
   return builder.finish();
 }
 

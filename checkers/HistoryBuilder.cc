@@ -1,5 +1,6 @@
 #include "checkers/HistoryBuilder.h"
 
+#include <sstream>
 #include <string>
 
 namespace detcd::checkers {
@@ -34,6 +35,24 @@ Operation& HistoryBuilder::complete(int64_t client, Outcome outcome, Timestamp t
                                std::to_string(op.invokeTime));
   }
   return op;
+}
+
+void HistoryBuilder::readLines(const std::string& text,
+                               const std::function<void(const std::string&, int64_t)>& read) {
+  std::istringstream in(text);
+  std::string line;
+  int64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r,") == std::string::npos) continue;
+    try {
+      read(line, number);
+    } catch (const ParseError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw ParseError(number, e.what());
+    }
+  }
 }
 
 History HistoryBuilder::finish() {

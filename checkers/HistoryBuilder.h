@@ -3,7 +3,9 @@
 // client has at most one pending operation (Jepsen's and detcd's rule).
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <string>
 
 #include "checkers/History.h"
 
@@ -19,6 +21,12 @@ class HistoryBuilder {
   /// kInfo, whose return time is kNever) and returns it so that the parser can
   /// fill in the result. Throws ParseError if the client has no pending op.
   Operation& complete(int64_t client, Outcome outcome, Timestamp time, int64_t line);
+
+  /// Calls `read(line, number)` for every non-blank line of `text` (numbers
+  /// 1-based). Any exception it throws other than a ParseError becomes a
+  /// ParseError naming that line.
+  void readLines(const std::string& text,
+                 const std::function<void(const std::string&, int64_t)>& read);
 
   /// Watch records pass straight through.
   History& history() { return history_; }

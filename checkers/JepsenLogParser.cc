@@ -25,15 +25,10 @@ bool isOtherLogLine(const std::string& line) {
 
 History parseJepsenLog(const std::string& text) {
   HistoryBuilder builder;
-  std::istringstream in(text);
-  std::string line;
-  int64_t lineNo = 0;
-  while (std::getline(in, line)) {
-    ++lineNo;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+  builder.readLines(text, [&](const std::string& line, int64_t lineNo) {
     size_t at = line.find(kMarker);
     if (at == std::string::npos) {
-      if (isOtherLogLine(line)) continue;
+      if (isOtherLogLine(line)) return;
       throw ParseError(lineNo, "not a Jepsen log line (expected 'INFO jepsen.util - ...')");
     }
     std::istringstream fields(line.substr(at + kMarker.size()));
@@ -41,7 +36,7 @@ History parseJepsenLog(const std::string& text) {
     fields >> process >> type >> f;
     std::string rest;
     std::getline(fields, rest);
-    if (process == ":nemesis" || process == "nemesis") continue;
+    if (process == ":nemesis" || process == "nemesis") return;
     if (type.size() < 2 || type[0] != ':' || f.size() < 2 || f[0] != ':') {
       throw ParseError(lineNo, "expected '<process> :<type> :<f> <value>'");
     }
@@ -61,27 +56,22 @@ History parseJepsenLog(const std::string& text) {
     }
     type.erase(0, 1);
     f.erase(0, 1);
-    try {
-      if (type == "invoke") {
-        Operation op;
-        op.client = client;
-        op.invokeTime = lineNo;
-        op.invokeLine = lineNo;
-        setJepsenInvocation(op, f, value, nullptr);
-        builder.invoke(std::move(op));
-      } else if (type == "ok" || type == "fail" || type == "info") {
-        Outcome outcome = type == "ok" ? Outcome::kOk
-                          : type == "fail" ? Outcome::kFail : Outcome::kInfo;
-        Operation& op = builder.complete(client, outcome, lineNo, lineNo);
-        if (outcome == Outcome::kOk) setJepsenResult(op, f, value, nullptr);
-      } else {
-        throw std::invalid_argument("unknown type :" + type +
-                                    " (expected invoke, ok, fail or info)");
-      }
-    } catch (const std::invalid_argument& e) {
-      throw ParseError(lineNo, e.what());
+    if (type == "invoke") {
+      Operation op;
+      op.client = client;
+      op.invokeTime = lineNo;
+      op.invokeLine = lineNo;
+      setJepsenInvocation(op, f, value, nullptr);
+      builder.invoke(std::move(op));
+    } else if (type == "ok" || type == "fail" || type == "info") {
+      Outcome outcome = type == "ok" ? Outcome::kOk
+                        : type == "fail" ? Outcome::kFail : Outcome::kInfo;
+      Operation& op = builder.complete(client, outcome, lineNo, lineNo);
+      if (outcome == Outcome::kOk) setJepsenResult(op, f, value, nullptr);
+    } else {
+      throw std::invalid_argument("unknown type :" + type + " (expected invoke, ok, fail or info)");
     }
-  }
+  });
   return builder.finish();
 }
 

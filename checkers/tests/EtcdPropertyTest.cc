@@ -13,6 +13,7 @@
 
 #include "checkers/EtcdModel.h"
 #include "checkers/Linearizability.h"
+#include "checkers/tests/BruteForce.h"
 
 namespace detcd::checkers {
 namespace {
@@ -116,27 +117,6 @@ History generate(int clients, int steps) {
   return h;
 }
 
-bool bruteForce(const std::vector<Operation>& ops, std::vector<bool>& done, const Reference& ref) {
-  Timestamp firstReturn = kNever;
-  bool left = false;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (done[i] || ops[i].returnTime == kNever) continue;
-    left = true;
-    firstReturn = std::min(firstReturn, ops[i].returnTime);
-  }
-  if (!left) return true;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (done[i] || ops[i].invokeTime > firstReturn) continue;
-    Reference next = ref;
-    if (!next.check(ops[i])) continue;
-    done[i] = true;
-    bool ok = bruteForce(ops, done, next);
-    done[i] = false;
-    if (ok) return true;
-  }
-  return false;
-}
-
 RC_GTEST_PROP(EtcdPropertyTest, GeneratedHistoriesAreLinearizable, ()) {
   History h = generate(*rc::gen::inRange(1, 5), *rc::gen::inRange(0, 80));
   CheckResult r = checkLinearizability(h, EtcdModel());
@@ -165,7 +145,7 @@ RC_GTEST_PROP(EtcdPropertyTest, CorruptedResponseIsRejectedOrAgreesWithBruteForc
   CheckResult r = checkLinearizability(h, EtcdModel());
   RC_ASSERT(r.verdict != Verdict::kUnknown);
   std::vector<bool> done(h.operations.size(), false);
-  RC_ASSERT((r.verdict == Verdict::kLinearizable) == bruteForce(h.operations, done, Reference{}));
+  RC_ASSERT((r.verdict == Verdict::kLinearizable) == bruteForceLinearizable(h.operations, done, Reference{}));
   RC_TAG(r.verdict == Verdict::kLinearizable ? "still linearizable" : "rejected");
 }
 

@@ -15,6 +15,7 @@
 #include "checkers/KvModel.h"
 #include "checkers/Linearizability.h"
 #include "checkers/RegisterModel.h"
+#include "checkers/tests/BruteForce.h"
 
 namespace detcd::checkers {
 namespace {
@@ -32,7 +33,7 @@ struct Sequential {
     return it->second;
   }
   // Applies `op`; returns false if its observed result contradicts the state.
-  bool apply(const Operation& op) {
+  bool check(const Operation& op) {
     bool observed = op.outcome == Outcome::kOk;
     switch (op.kind) {
       case OpKind::kRead:
@@ -77,7 +78,7 @@ History generate(bool kv, int clients, int steps) {
   auto applyOp = [&](Operation& op) {
     if (op.kind == OpKind::kRead || op.kind == OpKind::kGet) op.result = seq.get(op.key);
     if (op.kind == OpKind::kCas && seq.get(op.key) != op.argument) return false;
-    seq.apply(op);
+    seq.check(op);
     return true;
   };
   for (Timestamp now = 1; now <= steps; ++now) {
@@ -142,36 +143,13 @@ History generate(bool kv, int clients, int steps) {
   return h;  // ops still pending stay unknown (never completed)
 }
 
-// Brute force: try every order that respects real time, where ops with an
-// unknown outcome may also never happen. Exponential: small histories only.
-bool bruteForce(const std::vector<Operation>& ops, std::vector<bool>& done, Sequential seq) {
-  Timestamp firstReturn = kNever;
-  bool definiteLeft = false;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (done[i] || ops[i].returnTime == kNever) continue;
-    definiteLeft = true;
-    firstReturn = std::min(firstReturn, ops[i].returnTime);
-  }
-  if (!definiteLeft) return true;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (done[i] || ops[i].invokeTime > firstReturn) continue;
-    Sequential next = seq;
-    if (!next.apply(ops[i])) continue;
-    done[i] = true;
-    bool ok = bruteForce(ops, done, next);
-    done[i] = false;
-    if (ok) return true;
-  }
-  return false;
-}
-
 bool bruteForce(const History& h, bool kv) {
   std::vector<Operation> ops;
   for (const Operation& op : h.operations) {
     if (op.outcome != Outcome::kFail) ops.push_back(op);
   }
   std::vector<bool> done(ops.size(), false);
-  return bruteForce(ops, done, Sequential{kv, {}});
+  return bruteForceLinearizable(ops, done, Sequential{kv, {}});
 }
 
 std::unique_ptr<Model> modelFor(bool kv) {
