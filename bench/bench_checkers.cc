@@ -7,13 +7,16 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <random>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "checkers/KvModel.h"
 #include "checkers/Linearizability.h"
+#include "checkers/EtcdModel.h"
 #include "checkers/RegisterModel.h"
+#include "checkers/tests/EtcdReference.h"
 
 namespace detcd::checkers {
 namespace {
@@ -131,6 +134,75 @@ BENCHMARK_CAPTURE(kvBenchmark, c50_ok_whole_map, "c50-ok", false, false, 10)
     ->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(kvBenchmark, c50_bad_whole_map, "c50-bad", false, false, 10)
     ->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// A simulator-like etcd history: `clients` clients doing single-key put / get
+// / delete on 10 keys, each request taking effect at a random point of its
+// interval, 1 in 500 timing out (the client then stops; the history ends when
+// all have). Deterministic
+// (fixed seed); responses come from the test reference, so it is linearizable.
+History etcdHistory(int clients, int ops) {
+  std::mt19937_64 rng(42);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+  History h;
+  EtcdReference ref;
+  std::map<int, std::pair<size_t, bool>> pending;  // client -> (op, took effect)
+  std::vector<bool> retired(static_cast<size_t>(clients), false);
+  Timestamp now = 0;
+  int issued = 0;
+  int active = clients;
+  while ((issued < ops && active > 0) || !pending.empty()) {
+    now += 1000;
+    int client = pick(clients);
+    if (retired[static_cast<size_t>(client)]) continue;
+    auto it = pending.find(client);
+    if (it == pending.end()) {
+      if (issued == ops) continue;
+      ++issued;
+      Operation op;
+      op.client = client;
+      op.kind = OpKind::kEtcd;
+      op.invokeTime = now;
+      op.outcome = Outcome::kInfo;
+      auto call = std::make_shared<EtcdCall>();
+      int f = pick(3);
+      call->request.op.kind = f == 0 ? RequestOp::Kind::kRange
+                              : f == 1 ? RequestOp::Kind::kPut : RequestOp::Kind::kDeleteRange;
+      call->request.op.key = "k" + std::to_string(pick(10));
+      call->request.op.value = std::to_string(issued);
+      op.etcd = call;
+      pending[client] = {h.operations.size(), false};
+      h.operations.push_back(std::move(op));
+      continue;
+    }
+    Operation& op = h.operations[it->second.first];
+    auto call = std::const_pointer_cast<EtcdCall>(op.etcd);
+    if (!it->second.second) {
+      call->response = ref.apply(call->request);
+      it->second.second = true;
+    } else if (pick(500) == 0) {
+      call->response = EtcdResponse{};  // timed out after taking effect
+      pending.erase(it);
+      retired[static_cast<size_t>(client)] = true;
+      --active;
+    } else {
+      op.outcome = Outcome::kOk;
+      op.returnTime = now;
+      pending.erase(it);
+    }
+  }
+  return h;
+}
+
+void BM_EtcdModelGenerated(benchmark::State& state) {
+  History h = etcdHistory(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  EtcdModel model;
+  CheckResult last;
+  for (auto _ : state) last = checkLinearizability(h, model, verdictOnly(10));
+  state.SetLabel(last.verdict == Verdict::kLinearizable ? "linearizable" : "NOT OK: " + last.reason);
+  state.counters["steps"] = static_cast<double>(last.steps);
+  state.counters["ops"] = static_cast<double>(h.operations.size());
+}
+BENCHMARK(BM_EtcdModelGenerated)->Args({5, 1000})->Args({20, 5000})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace detcd::checkers

@@ -14,59 +14,14 @@
 #include "checkers/EtcdModel.h"
 #include "checkers/Linearizability.h"
 #include "checkers/tests/BruteForce.h"
+#include "checkers/tests/EtcdReference.h"
 
 namespace detcd::checkers {
 namespace {
 
-// An independent etcd reference for single-key requests.
-struct Reference {
-  int64_t revision = 1;
-  std::map<std::string, KeyValue> keys;
-
-  // Executes the request; returns the response etcd would give.
-  EtcdResponse apply(const EtcdRequest& r) {
-    EtcdResponse out;
-    ResponseOp resp;
-    const RequestOp& op = r.op;
-    auto it = keys.find(op.key);
-    if (op.kind == RequestOp::Kind::kPut) {
-      KeyValue kv{op.key, op.value, revision + 1, revision + 1, 1, 0};
-      if (it != keys.end()) {
-        kv.createRevision = it->second.createRevision;
-        kv.version = it->second.version + 1;
-      }
-      keys[op.key] = kv;
-      ++revision;
-    } else if (op.kind == RequestOp::Kind::kRange) {
-      resp.kvs.emplace();
-      if (it != keys.end()) resp.kvs->push_back(it->second);
-    } else {
-      resp.deleted = it != keys.end() ? 1 : 0;
-      if (it != keys.end()) {
-        keys.erase(it);
-        ++revision;
-      }
-    }
-    out.revision = revision;
-    out.responses.push_back(resp);
-    return out;
-  }
-
-  // Applies `op`; false if its observed response differs.
-  bool check(const Operation& op) {
-    EtcdResponse model = apply(op.etcd->request);
-    if (op.outcome != Outcome::kOk) return true;
-    const EtcdResponse& seen = op.etcd->response;
-    if (seen.revision != model.revision) return false;
-    const ResponseOp& a = seen.responses.at(0);
-    const ResponseOp& b = model.responses.at(0);
-    return (!a.kvs || a.kvs == b.kvs) && (!a.deleted || a.deleted == b.deleted);
-  }
-};
-
 History generate(int clients, int steps) {
   History h;
-  Reference ref;
+  EtcdReference ref;
   std::map<int, std::pair<size_t, bool>> pending;  // client -> (op, took effect)
   std::vector<bool> retired(static_cast<size_t>(clients), false);
   std::vector<size_t> orphans;
@@ -145,7 +100,8 @@ RC_GTEST_PROP(EtcdPropertyTest, CorruptedResponseIsRejectedOrAgreesWithBruteForc
   CheckResult r = checkLinearizability(h, EtcdModel());
   RC_ASSERT(r.verdict != Verdict::kUnknown);
   std::vector<bool> done(h.operations.size(), false);
-  RC_ASSERT((r.verdict == Verdict::kLinearizable) == bruteForceLinearizable(h.operations, done, Reference{}));
+  bool expected = bruteForceLinearizable(h.operations, done, EtcdReference{});
+  RC_ASSERT((r.verdict == Verdict::kLinearizable) == expected);
   RC_TAG(r.verdict == Verdict::kLinearizable ? "still linearizable" : "rejected");
 }
 
