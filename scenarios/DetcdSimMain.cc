@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "checkers/CheckCommand.h"
 #include "scenarios/Demo.h"
 #include "sim/Trace.h"
 #include "wal/WalCommand.h"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   int exitCode = 0;
   addDemoCommand(app, &exitCode);
   detcd::wal::addWalCommand(app, std::cout, std::cerr, &exitCode);
+  detcd::checkers::addCheckCommand(app, std::cout, std::cerr, &exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

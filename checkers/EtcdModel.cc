@@ -1,0 +1,454 @@
+#include "checkers/EtcdModel.h"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+#include "checkers/FlatMap.h"
+#include "checkers/RegisterModel.h"
+
+namespace detcd::checkers {
+
+namespace {
+
+// One entry of the key space's change log, newest first, shared between
+// states (a persistent list): reads at past revisions walk it.
+struct Change {
+  int64_t revision;
+  std::string key;
+  std::optional<KeyValue> kv;  // nullopt = deleted (tombstone)
+  std::shared_ptr<const Change> older;
+};
+
+struct EtcdState {
+  int64_t revision = 1;  // a fresh etcd cluster reports revision 1
+  int64_t compactRevision = 0;
+  std::map<std::string, KeyValue> keys;
+  std::map<int64_t, int64_t> leases;  // lease ID -> granted TTL (seconds)
+  std::shared_ptr<const Change> log;
+  uint64_t logHash = 0;  // incremental hash of the log
+
+  bool operator==(const EtcdState& o) const {
+    if (revision != o.revision || compactRevision != o.compactRevision ||
+        logHash != o.logHash || keys != o.keys || leases != o.leases) {
+      return false;
+    }
+    const Change* a = log.get();
+    const Change* b = o.log.get();
+    while (a != b) {
+      if (a == nullptr || b == nullptr || a->revision != b->revision || a->key != b->key ||
+          a->kv != b->kv) {
+        return false;
+      }
+      a = a->older.get();
+      b = b->older.get();
+    }
+    return true;
+  }
+};
+
+struct EtcdStateHash {
+  size_t operator()(const EtcdState& s) const {
+    uint64_t h = s.logHash ^ mix64(static_cast<uint64_t>(s.revision) * 31 +
+                                 static_cast<uint64_t>(s.compactRevision));
+    for (const auto& [id, ttl] : s.leases) h = mix64(h ^ static_cast<uint64_t>(id));
+    return h;
+  }
+};
+
+// Executes requests on a state copy; `rev` is the revision writes get.
+class Executor {
+ public:
+  explicit Executor(EtcdState& s) : s_(s), writeRev_(s.revision + 1) {}
+
+  EtcdError run(const RequestOp& op, ResponseOp& out) {
+    switch (op.kind) {
+      case RequestOp::Kind::kRange: return range(op, out);
+      case RequestOp::Kind::kPut: return put(op, out);
+      case RequestOp::Kind::kDeleteRange: deleteRange(op, out); return EtcdError::kNone;
+    }
+    return EtcdError::kNone;
+  }
+
+  bool compare(const Compare& c) const {
+    auto it = s_.keys.find(c.key);
+    const KeyValue* kv = it == s_.keys.end() ? nullptr : &it->second;
+    int cmp = 0;
+    if (c.target == Compare::Target::kValue) {
+      std::string v = kv ? kv->value : "";
+      cmp = v < c.value ? -1 : v > c.value ? 1 : 0;
+    } else {
+      int64_t n = 0;
+      if (kv) {
+        switch (c.target) {
+          case Compare::Target::kVersion: n = kv->version; break;
+          case Compare::Target::kCreate: n = kv->createRevision; break;
+          case Compare::Target::kMod: n = kv->modRevision; break;
+          case Compare::Target::kLease: n = kv->lease; break;
+          case Compare::Target::kValue: break;
+        }
+      }
+      cmp = n < c.number ? -1 : n > c.number ? 1 : 0;
+    }
+    switch (c.result) {
+      case Compare::Result::kEqual: return cmp == 0;
+      case Compare::Result::kNotEqual: return cmp != 0;
+      case Compare::Result::kGreater: return cmp > 0;
+      case Compare::Result::kLess: return cmp < 0;
+    }
+    return false;
+  }
+
+  EtcdError revokeLease(int64_t id) {
+    if (!s_.leases.contains(id)) return EtcdError::kLeaseNotFound;
+    s_.leases.erase(id);
+    for (auto it = s_.keys.begin(); it != s_.keys.end();) {
+      if (it->second.lease == id) {
+        record(it->first, std::nullopt);
+        it = s_.keys.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return EtcdError::kNone;
+  }
+
+  /// Ends the request: the revision rises once if anything was written.
+  void finish() {
+    if (wrote_) s_.revision = writeRev_;
+  }
+
+ private:
+  EtcdError range(const RequestOp& op, ResponseOp& out) const {
+    if (op.revision > s_.revision) return EtcdError::kFutureRevision;
+    if (op.revision > 0 && op.revision < s_.compactRevision) return EtcdError::kCompacted;
+    std::vector<KeyValue> kvs;
+    if (op.revision == 0 || op.revision >= s_.revision) {
+      for (auto it = s_.keys.lower_bound(op.key); it != s_.keys.end(); ++it) {
+        if (!inKeyRange(it->first, op.key, op.rangeEnd)) {
+          if (op.rangeEnd.empty() || it->first >= op.rangeEnd) break;
+          continue;
+        }
+        kvs.push_back(it->second);
+      }
+    } else {
+      std::map<std::string, std::optional<KeyValue>> seen;  // newest change <= revision per key
+      for (const Change* c = s_.log.get(); c != nullptr; c = c->older.get()) {
+        if (c->revision <= op.revision && inKeyRange(c->key, op.key, op.rangeEnd)) {
+          seen.try_emplace(c->key, c->kv);
+        }
+      }
+      for (auto& [k, kv] : seen) {
+        if (kv) kvs.push_back(*kv);
+      }
+    }
+    out.count = static_cast<int64_t>(kvs.size());
+    out.more = op.limit > 0 && static_cast<int64_t>(kvs.size()) > op.limit;
+    if (*out.more) kvs.resize(static_cast<size_t>(op.limit));
+    if (op.keysOnly) {
+      for (KeyValue& kv : kvs) kv.value.clear();
+    }
+    if (op.countOnly) kvs.clear();
+    out.kvs = std::move(kvs);
+    return EtcdError::kNone;
+  }
+
+  EtcdError put(const RequestOp& op, ResponseOp& out) {
+    if (op.lease != 0 && !s_.leases.contains(op.lease)) return EtcdError::kLeaseNotFound;
+    KeyValue kv;
+    kv.key = op.key;
+    kv.value = op.value;
+    kv.lease = op.lease;
+    kv.modRevision = writeRev_;
+    out.prevKvs.emplace();
+    auto it = s_.keys.find(op.key);
+    if (it != s_.keys.end()) {
+      if (op.prevKv) out.prevKvs->push_back(it->second);
+      kv.createRevision = it->second.createRevision;
+      kv.version = it->second.version + 1;
+    } else {
+      kv.createRevision = writeRev_;
+      kv.version = 1;
+    }
+    record(op.key, kv);
+    s_.keys[op.key] = std::move(kv);
+    return EtcdError::kNone;
+  }
+
+  void deleteRange(const RequestOp& op, ResponseOp& out) {
+    out.prevKvs.emplace();
+    int64_t deleted = 0;
+    for (auto it = s_.keys.lower_bound(op.key); it != s_.keys.end();) {
+      if (!inKeyRange(it->first, op.key, op.rangeEnd)) {
+        if (op.rangeEnd.empty() || it->first >= op.rangeEnd) break;
+        ++it;
+        continue;
+      }
+      if (op.prevKv) out.prevKvs->push_back(it->second);
+      record(it->first, std::nullopt);
+      it = s_.keys.erase(it);
+      ++deleted;
+    }
+    out.deleted = deleted;
+  }
+
+  void record(const std::string& key, std::optional<KeyValue> kv) {
+    wrote_ = true;
+    uint64_t h = mix64(static_cast<uint64_t>(writeRev_)) ^ std::hash<std::string>()(key);
+    if (kv) h ^= mix64(std::hash<std::string>()(kv->value) + static_cast<uint64_t>(kv->lease));
+    s_.logHash = mix64(s_.logHash ^ h);
+    s_.log = std::make_shared<const Change>(Change{writeRev_, key, std::move(kv), s_.log});
+  }
+
+  EtcdState& s_;
+  int64_t writeRev_;
+  bool wrote_ = false;
+};
+
+// Observed fields must equal the model's; fields the client did not record
+// (nullopt) are not checked.
+bool matches(const ResponseOp& seen, const ResponseOp& model) {
+  if (seen.kvs && seen.kvs != model.kvs) return false;
+  if (seen.count && seen.count != model.count) return false;
+  if (seen.more && seen.more != model.more) return false;
+  if (seen.deleted && seen.deleted != model.deleted) return false;
+  if (seen.prevKvs && seen.prevKvs != model.prevKvs) return false;
+  return true;
+}
+
+class EtcdInstance : public ModelInstance {
+ public:
+  void prepare(const std::vector<Operation>& ops) override { ops_ = &ops; }
+
+  uint32_t initialState() override { return states_.intern(EtcdState{}); }
+
+  uint32_t step(uint32_t state, uint32_t i) override {
+    uint64_t key = (uint64_t{state} << 32) | i;
+    if (const uint32_t* next = transitions_.find(key)) return *next;
+    uint32_t next = compute(state, (*ops_)[i]);
+    transitions_.insert(key, next);
+    return next;
+  }
+
+  size_t bytes() const override {
+    // Each state holds its key map; the change log is shared between states.
+    return states_.bytes() * 4 + transitions_.bytes();
+  }
+
+ private:
+  uint32_t compute(uint32_t state, const Operation& op) {
+    const EtcdCall& call = *op.etcd;
+    EtcdState next = states_.get(state);
+    EtcdResponse computed;
+    bool observed = op.outcome != Outcome::kInfo;
+    std::optional<EtcdError> error = apply(call, observed, next, computed);
+    if (!error) return observed ? kInvalidState : state;  // e.g. granting an existing lease
+    if (op.outcome == Outcome::kInfo) {
+      return *error == EtcdError::kNone ? states_.intern(std::move(next)) : state;
+    }
+    if (op.outcome == Outcome::kFail) {
+      return parseEtcdError(call.response.error) == error ? state : kInvalidState;
+    }
+    if (*error != EtcdError::kNone) return kInvalidState;
+    const EtcdResponse& seen = call.response;
+    if (seen.revision && seen.revision != computed.revision) return kInvalidState;
+    if (seen.succeeded && seen.succeeded != computed.succeeded) return kInvalidState;
+    if (seen.leaseId && seen.leaseId != computed.leaseId) return kInvalidState;
+    if (!seen.responses.empty()) {
+      if (seen.responses.size() != computed.responses.size()) return kInvalidState;
+      for (size_t i = 0; i < seen.responses.size(); ++i) {
+        if (!matches(seen.responses[i], computed.responses[i])) return kInvalidState;
+      }
+    }
+    return states_.intern(std::move(next));
+  }
+
+ public:
+  std::string describeState(uint32_t state) const override {
+    const EtcdState& s = states_.get(state);
+    std::string out = "revision " + std::to_string(s.revision) + " {";
+    for (const auto& [k, kv] : s.keys) {
+      out += " " + k + "=\"" + kv.value + "\"@" + std::to_string(kv.modRevision);
+    }
+    return out + " }";
+  }
+
+ private:
+  // Runs the request on `s`. Returns the error the model produces, or nullopt
+  // when the request cannot happen at all (granting a lease that exists).
+  static std::optional<EtcdError> apply(const EtcdCall& call, bool observed, EtcdState& s,
+                                        EtcdResponse& out) {
+    const EtcdRequest& r = call.request;
+    Executor ex(s);
+    EtcdError error = EtcdError::kNone;
+    switch (r.kind) {
+      case EtcdRequest::Kind::kRequestOp:
+        out.responses.emplace_back();
+        error = ex.run(r.op, out.responses.back());
+        break;
+      case EtcdRequest::Kind::kTxn: {
+        bool ok = std::all_of(r.compares.begin(), r.compares.end(),
+                              [&](const Compare& c) { return ex.compare(c); });
+        out.succeeded = ok;
+        for (const RequestOp& op : ok ? r.success : r.failure) {
+          out.responses.emplace_back();
+          error = ex.run(op, out.responses.back());
+          if (error != EtcdError::kNone) break;
+        }
+        break;
+      }
+      case EtcdRequest::Kind::kLeaseGrant: {
+        int64_t id = r.leaseId != 0 ? r.leaseId : observed ? call.response.leaseId.value_or(0) : 0;
+        if (id == 0) return EtcdError::kNone;  // unknown ID: nobody can use this lease
+        if (s.leases.contains(id)) return std::nullopt;
+        s.leases[id] = r.ttl;
+        out.leaseId = id;
+        break;
+      }
+      case EtcdRequest::Kind::kLeaseRevoke:
+        error = ex.revokeLease(r.leaseId);
+        break;
+      case EtcdRequest::Kind::kLeaseKeepAlive:
+        if (!s.leases.contains(r.leaseId)) error = EtcdError::kLeaseNotFound;
+        break;
+      case EtcdRequest::Kind::kCompact:
+        if (r.revision > s.revision) error = EtcdError::kFutureRevision;
+        else if (r.revision <= s.compactRevision) error = EtcdError::kCompacted;
+        else s.compactRevision = r.revision;
+        break;
+    }
+    if (error != EtcdError::kNone) return error;  // the caller discards `s`
+    ex.finish();
+    out.revision = s.revision;
+    return EtcdError::kNone;
+  }
+
+  const std::vector<Operation>* ops_ = nullptr;
+  Interner<EtcdState, EtcdStateHash> states_;
+  FlatMap transitions_;  // (state << 32 | op) -> next state
+};
+
+std::string quote(const std::string& s) { return "\"" + s + "\""; }
+
+std::string describeRequestOp(const RequestOp& op) {
+  std::string range = quote(op.key) + (op.rangeEnd.empty() ? "" : ".." + quote(op.rangeEnd));
+  switch (op.kind) {
+    case RequestOp::Kind::kRange:
+      return "range(" + range + (op.revision ? " @" + std::to_string(op.revision) : "") + ")";
+    case RequestOp::Kind::kPut:
+      return "put(" + range + ", " + quote(op.value) +
+             (op.lease ? " lease " + std::to_string(op.lease) : "") + ")";
+    case RequestOp::Kind::kDeleteRange:
+      return "delete(" + range + ")";
+  }
+  return "?";
+}
+
+std::string describeResponseOp(const ResponseOp& r) {
+  std::string out;
+  if (r.kvs) {
+    out += "[";
+    for (const KeyValue& kv : *r.kvs) {
+      out += (out.size() > 1 ? " " : "") + kv.key + "=" + quote(kv.value) + "@" +
+             std::to_string(kv.modRevision);
+    }
+    out += "]";
+  }
+  if (r.deleted) out += "deleted " + std::to_string(*r.deleted);
+  return out;
+}
+
+}  // namespace
+
+void EtcdModel::validate(const Operation& op) const {
+  if (op.kind != OpKind::kEtcd || !op.etcd) {
+    throw std::invalid_argument("line " + std::to_string(op.invokeLine) +
+                                ": not an etcd operation (use --model register or kv)");
+  }
+}
+
+bool EtcdModel::takesPart(const Operation& op) const {
+  if (op.outcome != Outcome::kFail) return true;
+  return parseEtcdError(op.etcd->response.error).has_value();
+}
+
+bool EtcdModel::readOnly(const Operation& op) const {
+  const EtcdRequest& r = op.etcd->request;
+  if (op.outcome == Outcome::kFail) return true;  // a checked error changes nothing
+  if (r.kind == EtcdRequest::Kind::kLeaseKeepAlive) return true;
+  auto isRange = [](const RequestOp& o) { return o.kind == RequestOp::Kind::kRange; };
+  if (r.kind == EtcdRequest::Kind::kRequestOp) return isRange(r.op);
+  if (r.kind == EtcdRequest::Kind::kTxn) {
+    return std::all_of(r.success.begin(), r.success.end(), isRange) &&
+           std::all_of(r.failure.begin(), r.failure.end(), isRange);
+  }
+  return false;
+}
+
+std::vector<Operation> EtcdModel::internalOperations(const std::vector<Operation>& ops) const {
+  std::vector<Operation> expiries;
+  for (const Operation& op : ops) {
+    if (op.kind != OpKind::kEtcd || op.outcome == Outcome::kFail) continue;
+    const EtcdRequest& r = op.etcd->request;
+    if (r.kind != EtcdRequest::Kind::kLeaseGrant) continue;
+    int64_t id = r.leaseId != 0 ? r.leaseId : op.etcd->response.leaseId.value_or(0);
+    if (id == 0) continue;  // unknown ID: nothing can use the lease
+    Timestamp from = op.returnTime != kNever ? op.returnTime : op.invokeTime;
+    Timestamp ttl = std::max<int64_t>(r.ttl, 0) * 1'000'000'000;
+    Operation expiry;
+    expiry.client = -1;
+    expiry.kind = OpKind::kEtcd;
+    expiry.outcome = Outcome::kInfo;
+    expiry.invokeTime = from > kNever - ttl ? kNever - 1 : from + ttl;
+    expiry.invokeLine = op.returnLine != 0 ? op.returnLine : op.invokeLine;
+    auto call = std::make_shared<EtcdCall>();
+    call->request.kind = EtcdRequest::Kind::kLeaseRevoke;
+    call->request.leaseId = id;
+    expiry.etcd = std::move(call);
+    expiries.push_back(std::move(expiry));
+  }
+  return expiries;
+}
+
+std::unique_ptr<ModelInstance> EtcdModel::instantiate() const {
+  return std::make_unique<EtcdInstance>();
+}
+
+std::string EtcdModel::describe(const Operation& op) const {
+  const EtcdRequest& r = op.etcd->request;
+  const EtcdResponse& resp = op.etcd->response;
+  std::string call;
+  switch (r.kind) {
+    case EtcdRequest::Kind::kRequestOp: call = describeRequestOp(r.op); break;
+    case EtcdRequest::Kind::kTxn: {
+      call = "txn(" + std::to_string(r.compares.size()) + " compares; then";
+      for (const RequestOp& o : r.success) call += " " + describeRequestOp(o);
+      call += "; else";
+      for (const RequestOp& o : r.failure) call += " " + describeRequestOp(o);
+      call += ")";
+      break;
+    }
+    case EtcdRequest::Kind::kLeaseGrant: call = "lease_grant(ttl " + std::to_string(r.ttl) + ")"; break;
+    case EtcdRequest::Kind::kLeaseRevoke:
+      if (op.client < 0) return "lease " + std::to_string(r.leaseId) + " expires -> unknown";
+      call = "lease_revoke(" + std::to_string(r.leaseId) + ")";
+      break;
+    case EtcdRequest::Kind::kLeaseKeepAlive:
+      call = "lease_keepalive(" + std::to_string(r.leaseId) + ")";
+      break;
+    case EtcdRequest::Kind::kCompact: call = "compact(" + std::to_string(r.revision) + ")"; break;
+  }
+  if (op.outcome == Outcome::kInfo) return call + " -> unknown";
+  if (op.outcome == Outcome::kFail) return call + " -> error \"" + resp.error + "\"";
+  std::string out = call + " -> ok";
+  if (resp.revision) out += " rev " + std::to_string(*resp.revision);
+  if (resp.succeeded) out += *resp.succeeded ? " succeeded" : " not succeeded";
+  if (resp.leaseId) out += " id " + std::to_string(*resp.leaseId);
+  for (const ResponseOp& x : resp.responses) {
+    std::string s = describeResponseOp(x);
+    if (!s.empty()) out += " " + s;
+  }
+  return out;
+}
+
+}  // namespace detcd::checkers

@@ -1,0 +1,238 @@
+#include "checkers/KvModel.h"
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+
+#include "checkers/FlatMap.h"
+#include "checkers/RegisterModel.h"
+
+namespace detcd::checkers {
+
+namespace {
+
+// A map state: the value id of each key by slot (slots are numbered in the
+// order the instance first sees keys; value ids come from one interner of
+// strings, "" being id 0). Trailing 0s are trimmed so that equal maps have
+// equal vectors. Under per-key grouping the vector has at most one entry.
+using MapState = std::vector<uint32_t>;
+
+struct MapStateHash {
+  size_t operator()(const MapState& s) const {
+    uint64_t h = s.size();
+    for (uint32_t v : s) h = mix64(h ^ v);
+    return h;
+  }
+};
+
+// Interned strings with polynomial rolling hashes, so that the hash of an
+// appended value comes from its parts in O(1) and long values are compared
+// only when their hashes match. Id 0 is "".
+class ValueTable {
+ public:
+  ValueTable() : slots_(1024, kNone) { add("", 0, 1); }
+
+  uint32_t intern(const std::string& v) {
+    uint64_t h = 0, power = 1;
+    for (char c : v) {
+      h = h * kBase + static_cast<unsigned char>(c) + 1;
+      power *= kBase;
+    }
+    return add(v, h, power);
+  }
+
+  /// The id of get(a) + get(b).
+  uint32_t concat(uint32_t a, uint32_t b) {
+    uint64_t h = hash_[a] * power_[b] + hash_[b];
+    return add(std::nullopt, h, power_[a] * power_[b], a, b);
+  }
+
+  const std::string& get(uint32_t id) const { return values_[id]; }
+  size_t size() const { return values_.size(); }
+  size_t bytes() const { return bytes_ + slots_.size() * sizeof(uint32_t); }
+
+ private:
+  static constexpr uint64_t kBase = 0x100000001b3ULL;
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  // Finds or adds the value (given, or get(a) + get(b)) with hash h.
+  uint32_t add(const std::optional<std::string>& v, uint64_t h, uint64_t power, uint32_t a = 0,
+               uint32_t b = 0) {
+    size_t mask = slots_.size() - 1;
+    size_t i = mix64(h) & mask;
+    for (; slots_[i] != kNone; i = (i + 1) & mask) {
+      uint32_t id = slots_[i];
+      if (hash_[id] != h) continue;
+      const std::string& s = values_[id];
+      if (v ? s == *v : s.size() == values_[a].size() + values_[b].size() &&
+                            s.compare(0, values_[a].size(), values_[a]) == 0 &&
+                            s.compare(values_[a].size(), std::string::npos, values_[b]) == 0) {
+        return id;
+      }
+    }
+    uint32_t id = static_cast<uint32_t>(values_.size());
+    values_.push_back(v ? *v : values_[a] + values_[b]);
+    hash_.push_back(h);
+    power_.push_back(power);
+    bytes_ += values_.back().capacity() + sizeof(std::string) + 16;
+    slots_[i] = id;
+    if (values_.size() * 2 > slots_.size()) rehash();
+    return id;
+  }
+
+  void rehash() {
+    std::vector<uint32_t> slots(slots_.size() * 2, kNone);
+    size_t mask = slots.size() - 1;
+    for (uint32_t id = 0; id < values_.size(); ++id) {
+      size_t i = mix64(hash_[id]) & mask;
+      while (slots[i] != kNone) i = (i + 1) & mask;
+      slots[i] = id;
+    }
+    slots_.swap(slots);
+  }
+
+  std::vector<std::string> values_;
+  std::vector<uint64_t> hash_;
+  std::vector<uint64_t> power_;  // kBase^length
+  std::vector<uint32_t> slots_;
+  size_t bytes_ = 0;
+};
+
+class KvInstance : public ModelInstance {
+ public:
+  void prepare(const std::vector<Operation>& ops) override {
+    ops_ = &ops;
+    for (const Operation& op : ops) {
+      slot_.push_back(slots_.try_emplace(op.key, slots_.size()).first->second);
+      result_.push_back(values_.intern(op.result.value_or("")));
+      argument_.push_back(values_.intern(op.argument.value_or("")));
+    }
+    singleKey_ = slots_.size() <= 1;
+  }
+
+  uint32_t initialState() override { return singleKey_ ? 0 : states_.intern({}); }
+
+  uint32_t step(uint32_t state, uint32_t i) override {
+    const Operation& op = (*ops_)[i];
+    if (singleKey_) return stepValue(state, i);  // the state is the key's value id
+    if (op.kind == OpKind::kGet) {
+      if (op.outcome != Outcome::kOk) return state;
+      const MapState& s = states_.get(state);
+      uint32_t current = slot_[i] < s.size() ? s[slot_[i]] : 0;
+      return result_[i] == current ? state : kInvalidState;
+    }
+    uint64_t key = (uint64_t{state} << 32) | i;
+    if (const uint32_t* next = transitions_.find(key)) return *next;
+    MapState s = states_.get(state);
+    size_t slot = slot_[i];
+    if (s.size() <= slot) s.resize(slot + 1, 0);
+    if (op.kind == OpKind::kPut) {
+      s[slot] = argument_[i];
+    } else if (op.kind == OpKind::kAppend) {
+      s[slot] = values_.concat(s[slot], argument_[i]);
+    } else {
+      return kInvalidState;
+    }
+    while (!s.empty() && s.back() == 0) s.pop_back();
+    size_t before = states_.size();
+    size_t heap = s.capacity() * sizeof(uint32_t) + 16;
+    uint32_t next = states_.intern(std::move(s));
+    if (states_.size() != before) stateHeapBytes_ += heap;
+    transitions_.insert(key, next);
+    return next;
+  }
+
+  std::string describeState(uint32_t state) const override {
+    if (singleKey_) return "\"" + values_.get(state) + "\"";
+    const MapState& s = states_.get(state);
+    std::string out = "{";
+    for (const auto& [key, slot] : slots_) {
+      if (slot < s.size() && s[slot] != 0) {
+        out += (out.size() > 1 ? ", " : "") + key + ": \"" + values_.get(s[slot]) + "\"";
+      }
+    }
+    return out + "}";
+  }
+
+  size_t bytes() const override {
+    return states_.bytes() + stateHeapBytes_ + values_.bytes() + transitions_.bytes() +
+           12 * slot_.size();
+  }
+
+ private:
+  uint32_t stepValue(uint32_t value, uint32_t i) {
+    const Operation& op = (*ops_)[i];
+    switch (op.kind) {
+      case OpKind::kGet:
+        return op.outcome != Outcome::kOk || result_[i] == value ? value : kInvalidState;
+      case OpKind::kPut:
+        return argument_[i];
+      case OpKind::kAppend: {
+        uint64_t key = (uint64_t{value} << 32) | i;
+        if (const uint32_t* next = transitions_.find(key)) return *next;
+        uint32_t next = values_.concat(value, argument_[i]);
+        transitions_.insert(key, next);
+        return next;
+      }
+      default:
+        return kInvalidState;
+    }
+  }
+
+  const std::vector<Operation>* ops_ = nullptr;
+  std::map<std::string, size_t> slots_;
+  std::vector<size_t> slot_;                 // per op: its key's slot
+  std::vector<uint32_t> result_, argument_;  // per op: value ids
+  bool singleKey_ = true;
+  ValueTable values_;
+  Interner<MapState, MapStateHash> states_;  // unused when singleKey_
+  size_t stateHeapBytes_ = 0;                // the states' own buffers
+  FlatMap transitions_;  // (state << 32 | op) -> next state, for writes
+};
+
+}  // namespace
+
+void KvModel::validate(const Operation& op) const {
+  if (op.kind != OpKind::kGet && op.kind != OpKind::kPut && op.kind != OpKind::kAppend) {
+    throw std::invalid_argument("line " + std::to_string(op.invokeLine) +
+                                ": not a kv operation (get, put, append)");
+  }
+}
+
+std::vector<std::vector<size_t>> KvModel::partition(const std::vector<Operation>& ops,
+                                                    const std::vector<size_t>& taking) const {
+  if (!perKey_) return {taking};
+  std::map<std::string, std::vector<size_t>> byKey;
+  for (size_t i : taking) byKey[ops[i].key].push_back(i);
+  std::vector<std::vector<size_t>> groups;
+  for (auto& [key, group] : byKey) groups.push_back(std::move(group));
+  return groups;
+}
+
+std::string KvModel::groupName(const std::vector<Operation>& ops,
+                               const std::vector<size_t>& group) const {
+  return perKey_ && !group.empty() ? "key \"" + ops[group.front()].key + "\"" : "";
+}
+
+std::unique_ptr<ModelInstance> KvModel::instantiate() const {
+  return std::make_unique<KvInstance>();
+}
+
+std::string KvModel::describe(const Operation& op) const {
+  std::string key = "\"" + op.key + "\"";
+  switch (op.kind) {
+    case OpKind::kGet:
+      return "get(" + key + ") -> " +
+             (op.outcome == Outcome::kOk ? "\"" + op.result.value_or("") + "\""
+                                         : describeOutcome(op));
+    case OpKind::kPut:
+      return "put(" + key + ", \"" + op.argument.value_or("") + "\") -> " + describeOutcome(op);
+    case OpKind::kAppend:
+      return "append(" + key + ", \"" + op.argument.value_or("") + "\") -> " +
+             describeOutcome(op);
+    default:
+      return "?";
+  }
+}
+
+}  // namespace detcd::checkers

@@ -1,0 +1,283 @@
+#pragma once
+// The linearizability search over one group of operations: Wing & Gong's
+// algorithm with Lowe's just-in-time linearization and memoization (see
+// docs/checkers.md). Internal to checkers/Linearizability.cc.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkers/FlatMap.h"
+#include "checkers/History.h"
+#include "checkers/Memo.h"
+#include "checkers/Model.h"
+
+namespace detcd::checkers {
+
+using SearchClock = std::chrono::steady_clock;
+
+/// The limits shared by every search of one check: reaching one ends the
+/// search with Status::kLimit and names the limit in `exhausted`.
+struct Budget {
+  std::optional<SearchClock::time_point> deadline;
+  uint64_t maxSteps = 0;
+  size_t memoCap = 0;     // bytes for all live searches together
+  size_t memoInUse = 0;   // bytes the live searches hold now
+  uint64_t steps = 0;
+  size_t peakMemo = 0;
+  std::string exhausted;  // which limit was hit, "" while none
+
+  /// Counts one step; false once a limit is reached (the clock is read
+  /// every 1024 steps).
+  bool tick();
+  /// False once the time or step limit is reached (a memo limit ends only
+  /// the search that hit it).
+  bool timeOrStepsLeft() const;
+};
+
+/// How a search ended.
+enum class Status { kLinearizable, kViolation, kLimit };
+
+/// A whole search's outcome.
+struct SearchResult {
+  Status status = Status::kLinearizable;
+  std::vector<size_t> order;  // indices into the searched ops, in linearization order
+};
+
+// Call and return events in time order. At equal times calls come first: the
+// two operations are then treated as concurrent, which never rejects a
+// history that some tie-break would accept.
+struct Event {
+  Timestamp time;
+  bool isReturn;
+  uint32_t op;
+};
+
+/// The events of `ops` in time order (ties: calls first, then by op index).
+std::vector<Event> eventsOf(const std::vector<Operation>& ops);
+
+/// Lowe's just-in-time linearization search over a doubly linked list of
+/// events (node 0 is the head). At a call, try to linearize the op now: step
+/// the model, and if the resulting (linearized set, state) is new, lift the op
+/// out of the list and restart from the head. At a return whose op is not yet
+/// linearized, undo the latest choice. An op without a return (outcome
+/// unknown) may be linearized at any point or never: the search succeeds once
+/// every op with a return is linearized. The search runs in slices so that
+/// independent groups can be interleaved: a violation in one group is found
+/// without first finishing a hard but linearizable other group.
+class Search {
+ public:
+  /// `optional` (may be empty) marks ops that need not take effect at all;
+  /// if they do, it is within their interval (used to explain violations).
+  Search(const std::vector<Operation>& ops, const Model& model,
+         std::vector<char> optional = {})
+      : ops_(ops), instance_(model.instantiate()),
+        words_(((optional.empty() ? 1 : 2) * ops.size() + 63) / 64), bits_(words_, 0),
+        zobrist_(2 * ops.size()), memo_(words_), optional_(std::move(optional)),
+        callOf_(ops.size()), readOnly_(ops.size()) {
+    optional_.resize(ops.size(), 0);
+    for (size_t i = 0; i < ops.size(); ++i) readOnly_[i] = model.readOnly(ops[i]);
+    std::vector<Event> events = eventsOf(ops);
+    nodes_.resize(events.size() + 1);
+    std::vector<uint32_t> callNode(ops.size(), kEnd);
+    for (uint32_t i = 0; i < events.size(); ++i) {
+      Node& n = nodes_[i + 1];
+      n.op = events[i].op;
+      n.isCall = !events[i].isReturn;
+      n.prev = i;
+      n.next = i + 2 <= events.size() ? i + 2 : kEnd;
+      if (n.isCall) callNode[n.op] = i + 1;
+      else nodes_[callNode[n.op]].match = i + 1;
+    }
+    nodes_[0].next = events.empty() ? kEnd : 1;
+    callOf_ = std::move(callNode);
+    for (size_t i = 0; i < zobrist_.size(); ++i) zobrist_[i] = mix64(i * 0x2545f4914f6cdd1dULL + 1);
+    for (size_t i = 0; i < ops.size(); ++i) {
+      remaining_ += mustHappen(i);
+    }
+    instance_->prepare(ops_);
+    state_ = instance_->initialState();
+    cur_ = nodes_[0].next;
+  }
+
+  /// Runs at most `slice` steps (0 = until decided). Returns kLimit when the
+  /// budget ran out, nullopt when the slice ended undecided.
+  std::optional<Status> run(Budget& budget, uint64_t slice) {
+    size_t others = budget.memoInUse - bytes_;
+    size_t cap = budget.memoCap > others ? budget.memoCap - others : 0;
+    std::optional<Status> status = loop(budget, slice, cap);
+    size_t now = memo_.bytes() + instance_->bytes();
+    budget.memoInUse = others + now;
+    budget.peakMemo = std::max(budget.peakMemo, budget.memoInUse);
+    bytes_ = now;
+    return status;
+  }
+
+  /// Bytes held, as last reported to the budget (release them when dropping the search).
+  size_t bytes() const { return bytes_; }
+
+  /// Steps this search has taken.
+  uint64_t steps() const { return steps_; }
+
+  /// After kLinearizable: the ops (indices into `ops`) in linearization order.
+  std::vector<size_t> order() const {
+    std::vector<size_t> out;
+    for (const Choice& c : stack_) {
+      if (!c.dropped) out.push_back(nodes_[c.node].op);
+    }
+    return out;
+  }
+
+  /// The furthest point the search reached: the event position (in eventsOf
+  /// order) of the latest return at which it had to backtrack, and the
+  /// linearization it had then. Every event before that return is explained
+  /// by that linearization; after kViolation no configuration gets past it,
+  /// so the events before it are the longest linearizable prefix.
+  int64_t frontier() const { return frontier_; }
+  const std::vector<size_t>& frontierOrder() const { return frontierOrder_; }
+
+ private:
+  static constexpr uint32_t kEnd = UINT32_MAX;
+  struct Node {
+    uint32_t op = 0;
+    bool isCall = false;
+    uint32_t prev = 0, next = kEnd;
+    uint32_t match = kEnd;  // call -> its return node
+  };
+  struct Choice {
+    uint32_t node;  // the op's call node
+    uint32_t stateBefore;
+    bool dropped = false;  // an optional op passed its return without taking effect
+    bool forced = false;   // no alternative to try on backtracking (dropped or read-only)
+  };
+
+  // What the memo may use of `cap` bytes next to the model's states and caches.
+  size_t memoCap(size_t cap) const {
+    size_t model = instance_->bytes();
+    return cap > model ? cap - model : 0;
+  }
+
+  bool mustHappen(size_t op) const { return ops_[op].returnTime != kNever && !optional_[op]; }
+
+  void unlink(uint32_t i) {
+    nodes_[nodes_[i].prev].next = nodes_[i].next;
+    if (nodes_[i].next != kEnd) nodes_[nodes_[i].next].prev = nodes_[i].prev;
+  }
+  void relink(uint32_t i) {
+    nodes_[nodes_[i].prev].next = i;
+    if (nodes_[i].next != kEnd) nodes_[nodes_[i].next].prev = i;
+  }
+  // Bit (and Zobrist key) recording that optional op `op` was dropped.
+  uint32_t dropBit(uint32_t op) const { return static_cast<uint32_t>(ops_.size()) + op; }
+
+  void toggle(uint32_t op) {
+    bits_[op / 64] ^= uint64_t{1} << (op % 64);
+    setHash_ ^= zobrist_[op];
+  }
+
+  std::optional<Status> loop(Budget& budget, uint64_t slice, size_t cap) {
+    for (uint64_t n = 0; remaining_ > 0; ++n) {
+      if (slice != 0 && n == slice) return std::nullopt;
+      if (!budget.tick()) return Status::kLimit;
+      ++steps_;
+      if (cur_ != kEnd && nodes_[cur_].isCall) {
+        uint32_t op = nodes_[cur_].op;
+        uint32_t next = instance_->step(state_, op);
+        if (next != kInvalidState) {
+          toggle(op);
+          int inserted = memo_.insert(setHash_ ^ mix64(next), next, bits_, memoCap(cap));
+          if (inserted == 1) {
+            // A read-only op that fits now is linearized now, with no
+            // alternative tried: any linearization placing it later also
+            // works with it here, since it leaves the state as it is.
+            stack_.push_back({cur_, state_, false, readOnly_[op] != 0});
+            state_ = next;
+            unlink(cur_);
+            if (nodes_[cur_].match != kEnd) unlink(nodes_[cur_].match);
+            remaining_ -= mustHappen(op);
+            cur_ = nodes_[0].next;
+            continue;
+          }
+          toggle(op);
+          if (inserted < 0) {
+            budget.exhausted = "memo limit reached";
+            return Status::kLimit;
+          }
+        }
+        cur_ = nodes_[cur_].next;
+        continue;
+      }
+      if (cur_ != kEnd && optional_[nodes_[cur_].op]) {
+        // Past its return without taking effect: it never did. Dropping it is
+        // forced, but recorded (and memoized, with its own bit) like a choice
+        // so that backtracking restores it.
+        uint32_t op = nodes_[cur_].op;
+        uint32_t call = callOf_[op];
+        toggle(dropBit(op));
+        int inserted = memo_.insert(setHash_ ^ mix64(state_), state_, bits_, memoCap(cap));
+        if (inserted == 1) {
+          stack_.push_back({call, state_, true, true});
+          unlink(call);
+          unlink(cur_);
+          cur_ = nodes_[0].next;
+          continue;
+        }
+        toggle(dropBit(op));
+        if (inserted < 0) {
+          budget.exhausted = "memo limit reached";
+          return Status::kLimit;
+        }
+      }
+      // A return of an op not yet linearized (or, defensively, the end): backtrack.
+      int64_t pos = cur_ == kEnd ? static_cast<int64_t>(nodes_.size()) - 1 : cur_ - 1;
+      if (pos > frontier_) {
+        frontier_ = pos;
+        frontierOrder_ = order();
+      }
+      for (;;) {
+        if (stack_.empty()) return Status::kViolation;
+        Choice c = stack_.back();
+        stack_.pop_back();
+        uint32_t op = nodes_[c.node].op;
+        toggle(c.dropped ? dropBit(op) : op);
+        state_ = c.stateBefore;
+        if (nodes_[c.node].match != kEnd) relink(nodes_[c.node].match);
+        relink(c.node);
+        if (!c.dropped) remaining_ += mustHappen(op);
+        if (c.forced) continue;  // not a choice: undo the one before it
+        cur_ = nodes_[c.node].next;
+        break;
+      }
+    }
+    return Status::kLinearizable;
+  }
+
+  const std::vector<Operation>& ops_;
+  std::unique_ptr<ModelInstance> instance_;
+  size_t words_;
+  std::vector<uint64_t> bits_;
+  std::vector<uint64_t> zobrist_;
+  uint64_t setHash_ = 0;
+  Memo memo_;
+  std::vector<char> optional_;
+  std::vector<uint32_t> callOf_;  // op -> its call node
+  std::vector<char> readOnly_;
+  std::vector<Node> nodes_;
+  std::vector<Choice> stack_;
+  size_t remaining_ = 0;  // ops with a return that are not linearized yet
+  uint32_t state_ = 0;
+  uint32_t cur_ = 0;
+  size_t bytes_ = 0;
+  int64_t frontier_ = -1;
+  std::vector<size_t> frontierOrder_;
+  uint64_t steps_ = 0;
+};
+
+/// Runs a whole search of `ops` (optional: ops that need not take effect).
+SearchResult search(const std::vector<Operation>& ops, const Model& model, Budget& budget,
+                    std::vector<char> optional = {});
+
+}  // namespace detcd::checkers
