@@ -8,7 +8,8 @@
 //   DETCD_RAFT_CHAOS_COUNT    run COUNT seeds from DETCD_RAFT_CHAOS_FIRST (default 1) and
 //                             print seeds/second (ChaosTest.SeedRange)
 //   DETCD_RAFT_SIM_SEED       replay one seed of the simulator harness (SimChaosTest.ReplaySeed),
-//                             with DETCD_RAFT_SIM_NODES / DETCD_RAFT_MUTATION
+//                             with DETCD_RAFT_SIM_NODES / DETCD_RAFT_SIM_SECONDS /
+//                             DETCD_RAFT_MUTATION; DETCD_RAFT_SIM_TRACE=FILE writes its trace
 //   DETCD_RAFT_SIM_COUNT      run COUNT simulator seeds from DETCD_RAFT_SIM_FIRST with
 //                             DETCD_RAFT_SIM_NODES nodes and DETCD_RAFT_SIM_SECONDS of faults
 #include <fmt/format.h>
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "raft/tests/ChaosCluster.h"
@@ -223,6 +225,20 @@ TEST(SimChaosTest, ReplaySeed) {
   o.faultPhase = std::chrono::seconds(std::stoi(envOr("DETCD_RAFT_SIM_SECONDS", "6")));
   o.mutations = mutationFromName(envOr("DETCD_RAFT_MUTATION", ""));
   std::cout << "faults: " << SimRaftCluster(o).describeFaults() << "\n";
+  const std::string tracePath = envOr("DETCD_RAFT_SIM_TRACE", "");
+  if (!tracePath.empty()) {
+    // The whole run as JSON lines, for reading a failure event by event.
+    std::ofstream trace(tracePath);
+    SimRaftCluster cluster(o);
+    cluster.writeTraceTo(&trace);
+    try {
+      cluster.run();
+    } catch (const std::exception& e) {
+      std::cout << e.what() << "\n";
+    }
+    cluster.writeTraceTo(nullptr);
+    std::cout << "trace written to " << tracePath << "\n";
+  }
   EXPECT_EQ(runOneSim(o), "");
 }
 

@@ -87,9 +87,9 @@ std::string simReplayCommand(const SimChaosOptions& o) {
   if (o.mutations.grantTwoVotesPerTerm) mutation = " DETCD_RAFT_MUTATION=double-vote";
   if (o.mutations.skipUpToDateCheck) mutation = " DETCD_RAFT_MUTATION=skip-up-to-date";
   return fmt::format(
-      "DETCD_RAFT_SIM_SEED={} DETCD_RAFT_SIM_NODES={}{} build/tests/raft_chaos_test "
-      "--gtest_filter=SimChaosTest.ReplaySeed",
-      o.seed, o.nodes, mutation);
+      "DETCD_RAFT_SIM_SEED={} DETCD_RAFT_SIM_NODES={} DETCD_RAFT_SIM_SECONDS={}{} "
+      "build/tests/raft_chaos_test --gtest_filter=SimChaosTest.ReplaySeed",
+      o.seed, o.nodes, o.faultPhase.count() / 1'000'000'000, mutation);
 }
 
 SimRaftCluster::SimRaftCluster(const SimChaosOptions& options)
@@ -306,6 +306,36 @@ void SimRaftCluster::scheduleFaults(env::Nanos at) {
   });
 }
 
+namespace {
+/// Every node a configuration mentions: voters (incoming and outgoing) and learners.
+std::set<std::uint64_t> mentioned(const raftpb::ConfState& cs) {
+  std::set<std::uint64_t> ids(cs.voters().begin(), cs.voters().end());
+  ids.insert(cs.voters_outgoing().begin(), cs.voters_outgoing().end());
+  ids.insert(cs.learners().begin(), cs.learners().end());
+  ids.insert(cs.learners_next().begin(), cs.learners_next().end());
+  return ids;
+}
+}  // namespace
+
+void SimRaftCluster::shutDownRemovedNodes() {
+  const NodeDriver* newest = nullptr;
+  for (auto& d : drivers_) {
+    if (newest == nullptr || d->stateMachine().appliedIndex > newest->stateMachine().appliedIndex) {
+      newest = d.get();
+    }
+  }
+  const std::set<std::uint64_t> members = mentioned(newest->confState());
+  std::set<std::uint64_t> needed = members;
+  for (std::uint64_t id : members) {
+    if (drivers_[id - 1]->up()) needed.merge(mentioned(drivers_[id - 1]->confState()));
+  }
+  for (std::uint64_t id : ids_) {
+    if (needed.count(id) == 0 && sim_.host(id).state() != sim::NodeState::kDown) {
+      sim_.host(id).crash();
+    }
+  }
+}
+
 void SimRaftCluster::liveness() {
   // Heal: faults stop, links lose nothing, every node runs again with a true clock.
   faultsOn_ = false;
@@ -314,18 +344,29 @@ void SimRaftCluster::liveness() {
   calm.duplicate = 0.0;
   sim_.network().setDefaultLink(calm);
   sim_.network().heal();
+  // Every node runs again. A node removed from the configuration shuts down once no member
+  // still counts on it, as etcd's removed members do: left running without PreVote or
+  // CheckQuorum, a removed node that never learns of its removal campaigns forever and deposes
+  // every leader (Raft thesis §4.2.3), and no bound on commit time holds. Until every member
+  // has applied its removal it may still be needed (say, a removed leader handing over).
   for (std::uint64_t id : ids_) {
     sim::Host& host = sim_.host(id);
+    host.clock().setDrift(0.0);
     if (host.state() == sim::NodeState::kDown) host.restart();
     if (host.state() == sim::NodeState::kPaused) host.resume();
-    host.clock().setDrift(0.0);
+  }
+  shutDownRemovedNodes();
+  std::vector<std::uint64_t> running;
+  for (std::uint64_t id : ids_) {
+    if (drivers_[id - 1]->up()) running.push_back(id);
   }
   // The bound grows with the backlog: with one entry per MsgApp, a follower that missed n
   // entries needs about n round trips.
   std::uint64_t minCommit = UINT64_MAX, maxLast = 0;
-  for (auto& d : drivers_) {
-    minCommit = std::min(minCommit, d->node().raft().log().committed());
-    maxLast = std::max(maxLast, d->node().raft().log().lastIndex());
+  for (std::uint64_t id : running) {
+    const Raft& r = drivers_[id - 1]->node().raft();
+    minCommit = std::min(minCommit, r.log().committed());
+    maxLast = std::max(maxLast, r.log().lastIndex());
   }
   const env::Nanos bound = opts_.livenessBound + 4 * opts_.tick * static_cast<std::int64_t>(maxLast - minCommit);
   for (int k = 0; k < opts_.livenessProposals; ++k) {
@@ -334,14 +375,17 @@ void SimRaftCluster::liveness() {
     while (!applied_.count(data)) {
       if (sim_.now() - start > bound) {
         std::string nodes;
-        for (auto& d : drivers_) nodes += d->node().status().describe() + "\n";
+        for (auto& d : drivers_) {
+          nodes += d->up() ? d->node().status().describe() + "\n"
+                           : fmt::format("{} down (not a member)\n", d->id());
+        }
         throw SimLivenessFailure(fmt::format(
             "proposal {} not committed within {} ms after the heal\n{}", data,
             bound.count() / 1'000'000, nodes));
       }
       // A client retries through a random member every two election timeouts (the proposal
       // may be dropped while there is no leader).
-      const std::uint64_t via = ids_[rng_.below(ids_.size())];
+      const std::uint64_t via = running[rng_.below(running.size())];
       onNode(via, [&](NodeDriver& d) {
         (void)d.propose(data);
         const raftpb::ConfState cs = d.confState();
@@ -350,6 +394,8 @@ void SimRaftCluster::liveness() {
         }
       });
       sim_.runUntil([&] { return applied_.count(data) != 0; }, sim_.now() + 20 * opts_.tick);
+      shutDownRemovedNodes();
+      std::erase_if(running, [&](std::uint64_t id) { return !drivers_[id - 1]->up(); });
     }
   }
 }

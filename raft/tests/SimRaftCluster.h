@@ -52,6 +52,9 @@ class SimRaftCluster {
   /// std::runtime_error for a stale ReadIndex answer.
   SimChaosStats run();
 
+  /// Writes the run's trace (JSON lines, docs/simulation.md) to `out` from now on.
+  void writeTraceTo(std::ostream* out) { sim_.trace().writeTo(out); }
+
   /// The fault rates drawn from the seed, for failure messages.
   std::string describeFaults() const { return faults_; }
 
@@ -68,6 +71,8 @@ class SimRaftCluster {
   std::uint64_t someLeader();
   std::uint64_t highestCommit();
   void proposeConfChange(std::uint64_t via);
+  /// Stops nodes that are in no member's configuration (etcd stops a removed member).
+  void shutDownRemovedNodes();
   void liveness();
 
   SimChaosOptions opts_;
