@@ -218,6 +218,11 @@ std::unique_ptr<ModelInstance> KvModel::instantiate() const {
   return std::make_unique<KvInstance>();
 }
 
+bool KvModel::sameEffect(const Operation& a, const Operation& b) const {
+  return a.kind == b.kind && a.outcome == b.outcome && a.key == b.key && a.argument == b.argument &&
+         a.result == b.result;
+}
+
 std::string KvModel::describe(const Operation& op) const {
   std::string key = "\"" + op.key + "\"";
   switch (op.kind) {

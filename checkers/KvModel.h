@@ -22,6 +22,7 @@ class KvModel : public Model {
                         const std::vector<size_t>& group) const override;
   std::unique_ptr<ModelInstance> instantiate() const override;
   bool readOnly(const Operation& op) const override { return op.kind == OpKind::kGet; }
+  bool sameEffect(const Operation& a, const Operation& b) const override;
   std::string describe(const Operation& op) const override;
 
  private:

@@ -67,6 +67,10 @@ class Model {
   /// leaves the state as it is, or does not fit). The search linearizes such
   /// an op as soon as it fits, without branching. Default: false.
   virtual bool readOnly(const Operation& op) const;
+  /// True if `a` and `b`, both of unknown outcome, change every state in the
+  /// same way (e.g. two timed-out writes of one value). The search then tries
+  /// such twins only in invocation order. Default: false.
+  virtual bool sameEffect(const Operation& a, const Operation& b) const;
   /// One line describing an operation and its outcome, e.g. `cas(1, 2) -> ok`.
   virtual std::string describe(const Operation& op) const = 0;
 };

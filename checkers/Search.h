@@ -77,10 +77,24 @@ class Search {
       : ops_(ops), instance_(model.instantiate()),
         words_(((optional.empty() ? 1 : 2) * ops.size() + 63) / 64), bits_(words_, 0),
         zobrist_(2 * ops.size()), memo_(words_), optional_(std::move(optional)),
-        callOf_(ops.size()), readOnly_(ops.size()) {
+        callOf_(ops.size()), readOnly_(ops.size()), twin_(ops.size(), kEnd) {
     optional_.resize(ops.size(), 0);
     for (size_t i = 0; i < ops.size(); ++i) readOnly_[i] = model.readOnly(ops[i]);
     std::vector<Event> events = eventsOf(ops);
+    // Each op without a return gets as twin the latest such op called before
+    // it with the same effect (calls in event order, so the twin is available
+    // whenever the op is).
+    std::vector<uint32_t> unreturned;
+    for (const Event& e : events) {
+      if (e.isReturn || !mayNeverHappen(e.op)) continue;
+      for (size_t k = unreturned.size(); k-- > 0;) {
+        if (model.sameEffect(ops[unreturned[k]], ops[e.op])) {
+          twin_[e.op] = unreturned[k];
+          break;
+        }
+      }
+      unreturned.push_back(e.op);
+    }
     nodes_.resize(events.size() + 1);
     std::vector<uint32_t> callNode(ops.size(), kEnd);
     for (uint32_t i = 0; i < events.size(); ++i) {
@@ -161,6 +175,18 @@ class Search {
   }
 
   bool mustHappen(size_t op) const { return ops_[op].returnTime != kNever && !optional_[op]; }
+  // An op with no return (outcome unknown): it may take effect at any point
+  // after its call, or never.
+  bool mayNeverHappen(size_t op) const { return ops_[op].returnTime == kNever; }
+  // Symmetry reduction: of twins (ops without a return with the same effect)
+  // only the earliest not yet linearized is tried. A linearization placing a
+  // later twin first becomes one in call order by swapping the two, since the
+  // earlier twin is available wherever the later one is and neither has a
+  // deadline.
+  bool pruned(uint32_t op) const {
+    uint32_t t = twin_[op];
+    return t != kEnd && (bits_[t / 64] >> (t % 64) & 1) == 0;
+  }
 
   void unlink(uint32_t i) {
     nodes_[nodes_[i].prev].next = nodes_[i].next;
@@ -185,7 +211,11 @@ class Search {
       ++steps_;
       if (cur_ != kEnd && nodes_[cur_].isCall) {
         uint32_t op = nodes_[cur_].op;
-        uint32_t next = instance_->step(state_, op);
+        uint32_t next = pruned(op) ? kInvalidState : instance_->step(state_, op);
+        // An op without a return that leaves the state as it is need not be
+        // linearized now: dropping it from any linearization leaves a valid
+        // one, so (set + op, state) succeeds only if (set, state) does.
+        if (next == state_ && mayNeverHappen(op)) next = kInvalidState;
         if (next != kInvalidState) {
           toggle(op);
           int inserted = memo_.insert(setHash_ ^ mix64(next), next, bits_, memoCap(cap));
@@ -265,6 +295,7 @@ class Search {
   std::vector<char> optional_;
   std::vector<uint32_t> callOf_;  // op -> its call node
   std::vector<char> readOnly_;
+  std::vector<uint32_t> twin_;  // op -> its earlier twin, kEnd if none
   std::vector<Node> nodes_;
   std::vector<Choice> stack_;
   size_t remaining_ = 0;  // ops with a return that are not linearized yet
