@@ -167,10 +167,13 @@ TEST(KvModelTest, KeysAreIndependentPerKeyAndWholeMapAgree) {
     EXPECT_EQ(verdictOf(ok, m), Verdict::kLinearizable) << perKey;
     EXPECT_EQ(verdictOf(bad, m), Verdict::kNotLinearizable) << perKey;
   }
-  CheckResult r = checkLinearizability(bad, KvModel(true));
-  EXPECT_EQ(r.groups, 2u);
-  ASSERT_TRUE(r.violation);
-  EXPECT_EQ(r.violation->group, "key \"b\"");
+  // Both modes split by key (locality); the whole map keeps map states.
+  for (bool perKey : {true, false}) {
+    CheckResult r = checkLinearizability(bad, KvModel(perKey));
+    EXPECT_EQ(r.groups, 2u);
+    ASSERT_TRUE(r.violation);
+    EXPECT_EQ(r.violation->group, "key \"b\"");
+  }
 }
 
 TEST(LinearizabilityTest, ViolationNamesTheCulpritWindowAndPrefix) {
