@@ -52,6 +52,24 @@ class ValueTable {
     return add(std::nullopt, h, ea.power * eb.power, a, b);
   }
 
+  /// False only if text(a) is certainly not a prefix of text(b): compares
+  /// rolling hashes of b's prefixes (b a value interned from text; for an
+  /// appended b the answer is true).
+  bool mayBePrefix(uint32_t a, uint32_t b) {
+    const Entry& ea = entries_[a];
+    const Entry& eb = entries_[b];
+    if (ea.length > eb.length) return false;
+    if (eb.left != kNone) return true;
+    std::vector<uint64_t>& prefix = prefixHashes_[eb.leaf];
+    if (prefix.empty()) {
+      prefix.push_back(0);
+      for (char c : leaves_[eb.leaf]) {
+        prefix.push_back(prefix.back() * kBase + static_cast<unsigned char>(c) + 1);
+      }
+    }
+    return prefix[ea.length] == ea.hash;
+  }
+
   /// The text of a value (built from its parts for an appended value).
   std::string text(uint32_t id) const {
     std::string out;
@@ -107,6 +125,7 @@ class ValueTable {
     if (v) {
       entries_.push_back({h, power, length, kNone, kNone, static_cast<uint32_t>(leaves_.size())});
       leaves_.push_back(*v);
+      prefixHashes_.emplace_back();
       leafBytes_ += leaves_.back().capacity() + sizeof(std::string);
     } else {
       entries_.push_back({h, power, length, a, b, kNone});
@@ -129,6 +148,7 @@ class ValueTable {
 
   std::vector<Entry> entries_;
   std::vector<std::string> leaves_;  // texts of the values interned from the history
+  std::vector<std::vector<uint64_t>> prefixHashes_;  // per leaf, filled on first use
   std::vector<uint32_t> slots_;
   size_t leafBytes_ = 0;
 };
@@ -182,6 +202,19 @@ class KvInstance : public ModelInstance {
     transitions_.insert(key, next);
     return next;
   }
+
+  // A single key's value only grows by appends: a get fits a later state
+  // only if the value now is a prefix of what it read (or a put intervenes).
+  // Whole-map states are not pruned.
+  bool canStillFit(uint32_t state, uint32_t i) override {
+    const Operation& op = (*ops_)[i];
+    if (!singleKey_ || op.kind != OpKind::kGet || op.outcome != Outcome::kOk) return true;
+    return values_.mayBePrefix(state, result_[i]);
+  }
+
+  bool prunesReads() const override { return singleKey_; }
+
+  bool resets(uint32_t i) override { return (*ops_)[i].kind == OpKind::kPut; }
 
   std::string describeState(uint32_t state) const override {
     if (singleKey_) return "\"" + values_.text(state) + "\"";

@@ -35,6 +35,18 @@ class ModelInstance {
   /// Bytes held by interned states and caches (approximate), counted
   /// against the memo cap.
   virtual size_t bytes() const = 0;
+  /// False only if the read-only op `op` fits no state reachable from `state`
+  /// by ops for which resets() is false (kv, one key: the value now is not a
+  /// prefix of what a get read, and appends only extend it). The search then
+  /// abandons a configuration in which `op` must still happen, unless a
+  /// reset that may still come first leads to a state where it can fit.
+  /// Must never return false wrongly; default true (no pruning).
+  virtual bool canStillFit(uint32_t /*state*/, uint32_t /*op*/) { return true; }
+  /// False if canStillFit is always true: the search then skips the checks.
+  virtual bool prunesReads() const { return false; }
+  /// True for ops canStillFit does not account for. Each must lead to the
+  /// same state whatever the state before (kv, one key: a put). Default true.
+  virtual bool resets(uint32_t /*op*/) { return true; }
   /// A short human-readable rendering of a state, for violation reports.
   virtual std::string describeState(uint32_t state) const = 0;
 };
