@@ -203,16 +203,23 @@ class KvInstance : public ModelInstance {
     return next;
   }
 
-  // A single key's value only grows by appends: a get fits a later state
-  // only if the value now is a prefix of what it read (or a put intervenes).
-  // Whole-map states are not pruned.
+  // A key's value only grows by appends: a get fits a later state only if
+  // the value now is a prefix of what it read (or a put intervenes). Only
+  // the get's own key is looked at, so a put to another key keeps the
+  // answer, and after a put to the get's key it does not depend on the
+  // state before (the contract of resets()).
   bool canStillFit(uint32_t state, uint32_t i) override {
     const Operation& op = (*ops_)[i];
-    if (!singleKey_ || op.kind != OpKind::kGet || op.outcome != Outcome::kOk) return true;
-    return values_.mayBePrefix(state, result_[i]);
+    if (op.kind != OpKind::kGet || op.outcome != Outcome::kOk) return true;
+    uint32_t value = state;
+    if (!singleKey_) {
+      const MapState& s = states_.get(state);
+      value = slot_[i] < s.size() ? s[slot_[i]] : 0;
+    }
+    return values_.mayBePrefix(value, result_[i]);
   }
 
-  bool prunesReads() const override { return singleKey_; }
+  bool prunesReads() const override { return true; }
 
   bool resets(uint32_t i) override { return (*ops_)[i].kind == OpKind::kPut; }
 

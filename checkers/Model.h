@@ -44,8 +44,10 @@ class ModelInstance {
   virtual bool canStillFit(uint32_t /*state*/, uint32_t /*op*/) { return true; }
   /// False if canStillFit is always true: the search then skips the checks.
   virtual bool prunesReads() const { return false; }
-  /// True for ops canStillFit does not account for. Each must lead to the
-  /// same state whatever the state before (kv, one key: a put). Default true.
+  /// True for ops canStillFit does not account for: an op for which it is
+  /// false never leads from a state where canStillFit(·, g) is false to one
+  /// where it is true; for an op for which it is true, canStillFit(step(s,
+  /// op), g) must not depend on s (kv: a put). Default true.
   virtual bool resets(uint32_t /*op*/) { return true; }
   /// A short human-readable rendering of a state, for violation reports.
   virtual std::string describeState(uint32_t state) const = 0;
