@@ -88,7 +88,6 @@ class ValueTable {
     return out;
   }
 
-  size_t size() const { return entries_.size(); }
   size_t bytes() const {
     return leafBytes_ + entries_.capacity() * sizeof(Entry) + slots_.size() * sizeof(uint32_t);
   }
