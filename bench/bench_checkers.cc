@@ -58,15 +58,19 @@ CheckOptions verdictOnly(double timeoutSeconds = 0) {
 void BM_JepsenEtcdAll(benchmark::State& state) {
   const std::vector<History>& histories = jepsenHistories();
   RegisterModel model;
+  uint64_t steps = 0;
   for (auto _ : state) {
     int notLinearizable = 0;
+    steps = 0;
     for (const History& h : histories) {
-      notLinearizable += checkLinearizability(h, model, verdictOnly()).verdict ==
-                         Verdict::kNotLinearizable;
+      CheckResult r = checkLinearizability(h, model, verdictOnly());
+      notLinearizable += r.verdict == Verdict::kNotLinearizable;
+      steps += r.steps;
     }
     benchmark::DoNotOptimize(notLinearizable);
   }
   state.counters["histories"] = static_cast<double>(histories.size());
+  state.counters["steps"] = static_cast<double>(steps);
 }
 BENCHMARK(BM_JepsenEtcdAll)->Unit(benchmark::kMillisecond);
 
@@ -85,10 +89,10 @@ void BM_JepsenEtcdSlowest(benchmark::State& state) {
       slowest = i;
     }
   }
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(checkLinearizability(histories[slowest], model, verdictOnly()));
-  }
+  CheckResult last;
+  for (auto _ : state) last = checkLinearizability(histories[slowest], model, verdictOnly());
   state.SetLabel("history #" + std::to_string(slowest) + " of the non-empty ones");
+  state.counters["steps"] = static_cast<double>(last.steps);
 }
 BENCHMARK(BM_JepsenEtcdSlowest)->Unit(benchmark::kMillisecond);
 

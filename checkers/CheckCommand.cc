@@ -130,7 +130,8 @@ void addCheckCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* e
                   "Seconds per file before the verdict is 'unknown'; 0 = no limit")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--whole-map", args->wholeMap,
-                "kv model: search one whole-map state instead of one group per key");
+                "kv model: whole-map states instead of one value per key (keys are still "
+                "searched apart: linearizability is local)");
   cmd->add_flag("--explain", args->explain,
                 "After a NOT linearizable line, print the smallest non-linearizable window "
                 "and the longest linearizable prefix");

@@ -26,8 +26,11 @@ struct MapStateHash {
 };
 
 // Interned strings with polynomial rolling hashes, so that the hash of an
-// appended value comes from its parts in O(1) and long values are compared
-// only when their hashes match. Id 0 is "".
+// appended value comes from its parts in O(1). An appended value is stored as
+// the pair of its parts (a rope), not as text: the search creates one value
+// per new append order, and copying ever longer strings dominated its time.
+// Texts are compared (materialized) only when hash and length match a value
+// of another shape, i.e. almost only when the values are equal. Id 0 is "".
 class ValueTable {
  public:
   ValueTable() : slots_(1024, kNone) { add("", 0, 1); }
@@ -41,65 +44,120 @@ class ValueTable {
     return add(v, h, power);
   }
 
-  /// The id of get(a) + get(b).
+  /// The id of text(a) + text(b).
   uint32_t concat(uint32_t a, uint32_t b) {
-    uint64_t h = hash_[a] * power_[b] + hash_[b];
-    return add(std::nullopt, h, power_[a] * power_[b], a, b);
+    const Entry& ea = entries_[a];
+    const Entry& eb = entries_[b];
+    uint64_t h = ea.hash * eb.power + eb.hash;
+    return add(std::nullopt, h, ea.power * eb.power, a, b);
   }
 
-  const std::string& get(uint32_t id) const { return values_[id]; }
-  size_t size() const { return values_.size(); }
-  size_t bytes() const { return bytes_ + slots_.size() * sizeof(uint32_t); }
+  /// False only if text(a) is certainly not a prefix of text(b): compares
+  /// rolling hashes of b's prefixes (b a value interned from text; for an
+  /// appended b the answer is true).
+  bool mayBePrefix(uint32_t a, uint32_t b) {
+    const Entry& ea = entries_[a];
+    const Entry& eb = entries_[b];
+    if (ea.length > eb.length) return false;
+    if (eb.left != kNone) return true;
+    std::vector<uint64_t>& prefix = prefixHashes_[eb.leaf];
+    if (prefix.empty()) {
+      prefix.push_back(0);
+      for (char c : leaves_[eb.leaf]) {
+        prefix.push_back(prefix.back() * kBase + static_cast<unsigned char>(c) + 1);
+      }
+    }
+    return prefix[ea.length] == ea.hash;
+  }
+
+  /// The text of a value (built from its parts for an appended value).
+  std::string text(uint32_t id) const {
+    std::string out;
+    out.reserve(entries_[id].length);
+    std::vector<uint32_t> todo = {id};  // explicit stack: ropes can be thousands deep
+    while (!todo.empty()) {
+      const Entry& e = entries_[todo.back()];
+      todo.pop_back();
+      if (e.left == kNone) {
+        out += leaves_[e.leaf];
+      } else {
+        todo.push_back(e.right);
+        todo.push_back(e.left);
+      }
+    }
+    return out;
+  }
+
+  size_t bytes() const {
+    return leafBytes_ + entries_.capacity() * sizeof(Entry) + slots_.size() * sizeof(uint32_t);
+  }
 
  private:
   static constexpr uint64_t kBase = 0x100000001b3ULL;
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  // Finds or adds the value (given, or get(a) + get(b)) with hash h.
+  struct Entry {
+    uint64_t hash;
+    uint64_t power;   // kBase^length
+    size_t length;
+    uint32_t left;    // appended value: its parts; a leaf: kNone
+    uint32_t right;
+    uint32_t leaf;    // a leaf: index into leaves_
+  };
+
+  // Finds or adds the value (the text v, or text(a) + text(b)) with hash h.
   uint32_t add(const std::optional<std::string>& v, uint64_t h, uint64_t power, uint32_t a = 0,
                uint32_t b = 0) {
+    size_t length = v ? v->size() : entries_[a].length + entries_[b].length;
     size_t mask = slots_.size() - 1;
     size_t i = mix64(h) & mask;
     for (; slots_[i] != kNone; i = (i + 1) & mask) {
       uint32_t id = slots_[i];
-      if (hash_[id] != h) continue;
-      const std::string& s = values_[id];
-      if (v ? s == *v : s.size() == values_[a].size() + values_[b].size() &&
-                            s.compare(0, values_[a].size(), values_[a]) == 0 &&
-                            s.compare(values_[a].size(), std::string::npos, values_[b]) == 0) {
+      const Entry& e = entries_[id];
+      if (e.hash != h || e.length != length) continue;
+      if (v ? text(id) == *v
+            : (e.left == a && e.right == b) || text(id) == text(a) + text(b)) {
         return id;
       }
     }
-    uint32_t id = static_cast<uint32_t>(values_.size());
-    values_.push_back(v ? *v : values_[a] + values_[b]);
-    hash_.push_back(h);
-    power_.push_back(power);
-    bytes_ += values_.back().capacity() + sizeof(std::string) + 16;
+    uint32_t id = static_cast<uint32_t>(entries_.size());
+    if (v) {
+      entries_.push_back({h, power, length, kNone, kNone, static_cast<uint32_t>(leaves_.size())});
+      leaves_.push_back(*v);
+      prefixHashes_.emplace_back();
+      leafBytes_ += leaves_.back().capacity() + sizeof(std::string);
+    } else {
+      entries_.push_back({h, power, length, a, b, kNone});
+    }
     slots_[i] = id;
-    if (values_.size() * 2 > slots_.size()) rehash();
+    if (entries_.size() * 2 > slots_.size()) rehash();
     return id;
   }
 
   void rehash() {
     std::vector<uint32_t> slots(slots_.size() * 2, kNone);
     size_t mask = slots.size() - 1;
-    for (uint32_t id = 0; id < values_.size(); ++id) {
-      size_t i = mix64(hash_[id]) & mask;
+    for (uint32_t id = 0; id < entries_.size(); ++id) {
+      size_t i = mix64(entries_[id].hash) & mask;
       while (slots[i] != kNone) i = (i + 1) & mask;
       slots[i] = id;
     }
     slots_.swap(slots);
   }
 
-  std::vector<std::string> values_;
-  std::vector<uint64_t> hash_;
-  std::vector<uint64_t> power_;  // kBase^length
+  std::vector<Entry> entries_;
+  std::vector<std::string> leaves_;  // texts of the values interned from the history
+  std::vector<std::vector<uint64_t>> prefixHashes_;  // per leaf, filled on first use
   std::vector<uint32_t> slots_;
-  size_t bytes_ = 0;
+  size_t leafBytes_ = 0;
 };
 
 class KvInstance : public ModelInstance {
  public:
+  /// `wholeMap`: states are whole maps (MapState); else the group has one key
+  /// and a state is that key's value id.
+  explicit KvInstance(bool wholeMap) : singleKey_(!wholeMap) {}
+
   void prepare(const std::vector<Operation>& ops) override {
     ops_ = &ops;
     for (const Operation& op : ops) {
@@ -107,7 +165,9 @@ class KvInstance : public ModelInstance {
       result_.push_back(values_.intern(op.result.value_or("")));
       argument_.push_back(values_.intern(op.argument.value_or("")));
     }
-    singleKey_ = slots_.size() <= 1;
+    if (singleKey_ && slots_.size() > 1) {
+      throw std::logic_error("kv model: a per-key group holds more than one key");
+    }
   }
 
   uint32_t initialState() override { return singleKey_ ? 0 : states_.intern({}); }
@@ -142,13 +202,33 @@ class KvInstance : public ModelInstance {
     return next;
   }
 
+  // A key's value only grows by appends: a get fits a later state only if
+  // the value now is a prefix of what it read (or a put intervenes). Only
+  // the get's own key is looked at, so a put to another key keeps the
+  // answer, and after a put to the get's key it does not depend on the
+  // state before (the contract of resets()).
+  bool canStillFit(uint32_t state, uint32_t i) override {
+    const Operation& op = (*ops_)[i];
+    if (op.kind != OpKind::kGet || op.outcome != Outcome::kOk) return true;
+    uint32_t value = state;
+    if (!singleKey_) {
+      const MapState& s = states_.get(state);
+      value = slot_[i] < s.size() ? s[slot_[i]] : 0;
+    }
+    return values_.mayBePrefix(value, result_[i]);
+  }
+
+  bool prunesReads() const override { return true; }
+
+  bool resets(uint32_t i) override { return (*ops_)[i].kind == OpKind::kPut; }
+
   std::string describeState(uint32_t state) const override {
-    if (singleKey_) return "\"" + values_.get(state) + "\"";
+    if (singleKey_) return "\"" + values_.text(state) + "\"";
     const MapState& s = states_.get(state);
     std::string out = "{";
     for (const auto& [key, slot] : slots_) {
       if (slot < s.size() && s[slot] != 0) {
-        out += (out.size() > 1 ? ", " : "") + key + ": \"" + values_.get(s[slot]) + "\"";
+        out += (out.size() > 1 ? ", " : "") + key + ": \"" + values_.text(s[slot]) + "\"";
       }
     }
     return out + "}";
@@ -183,7 +263,7 @@ class KvInstance : public ModelInstance {
   std::map<std::string, size_t> slots_;
   std::vector<size_t> slot_;                 // per op: its key's slot
   std::vector<uint32_t> result_, argument_;  // per op: value ids
-  bool singleKey_ = true;
+  bool singleKey_;
   ValueTable values_;
   Interner<MapState, MapStateHash> states_;  // unused when singleKey_
   size_t stateHeapBytes_ = 0;                // the states' own buffers
@@ -201,7 +281,11 @@ void KvModel::validate(const Operation& op) const {
 
 std::vector<std::vector<size_t>> KvModel::partition(const std::vector<Operation>& ops,
                                                     const std::vector<size_t>& taking) const {
-  if (!perKey_) return {taking};
+  // Both modes split by key. Every kv operation reads and writes exactly one
+  // key, so the map is a product of independent per-key registers, and by the
+  // locality of linearizability (Herlihy & Wing 1990, Theorem 1) a history is
+  // linearizable iff each key's subhistory is (pending operations included).
+  // The whole-map mode still searches each key with a whole-map state.
   std::map<std::string, std::vector<size_t>> byKey;
   for (size_t i : taking) byKey[ops[i].key].push_back(i);
   std::vector<std::vector<size_t>> groups;
@@ -211,11 +295,16 @@ std::vector<std::vector<size_t>> KvModel::partition(const std::vector<Operation>
 
 std::string KvModel::groupName(const std::vector<Operation>& ops,
                                const std::vector<size_t>& group) const {
-  return perKey_ && !group.empty() ? "key \"" + ops[group.front()].key + "\"" : "";
+  return !group.empty() ? "key \"" + ops[group.front()].key + "\"" : "";
 }
 
 std::unique_ptr<ModelInstance> KvModel::instantiate() const {
-  return std::make_unique<KvInstance>();
+  return std::make_unique<KvInstance>(!perKey_);
+}
+
+bool KvModel::sameEffect(const Operation& a, const Operation& b) const {
+  return a.kind == b.kind && a.outcome == b.outcome && a.key == b.key && a.argument == b.argument &&
+         a.result == b.result;
 }
 
 std::string KvModel::describe(const Operation& op) const {

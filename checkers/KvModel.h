@@ -2,9 +2,9 @@
 // Porcupine's / Jepsen's key-value map: string keys, string values, a missing
 // key reads as "" (a nil read counts as ""). get(k) returns the value, put(k,
 // v) sets it, append(k, v) concatenates. A `:fail` operation did not happen.
-// Operations on different keys commute, so with perKey the history is split
-// into one group per key (P-compositionality); without it the search runs on
-// one whole-map state.
+// Every operation touches one key, so the history is always split into one
+// group per key (P-compositionality, by the locality of linearizability);
+// with perKey a state is the key's value, without it (whole map) a map.
 
 #include "checkers/Model.h"
 
@@ -22,6 +22,7 @@ class KvModel : public Model {
                         const std::vector<size_t>& group) const override;
   std::unique_ptr<ModelInstance> instantiate() const override;
   bool readOnly(const Operation& op) const override { return op.kind == OpKind::kGet; }
+  bool sameEffect(const Operation& a, const Operation& b) const override;
   std::string describe(const Operation& op) const override;
 
  private:

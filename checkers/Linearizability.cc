@@ -3,6 +3,7 @@
 #include "checkers/Search.h"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <stdexcept>
 
@@ -184,8 +185,22 @@ CheckResult checkLinearizability(const History& history, const Model& model,
     result.verdict = Verdict::kNotLinearizable;
     result.reason = name.empty() ? "no linearization" : name + " has no linearization";
     if (options.explain) {
+      // Doom pruning ends configurations before their furthest return, so
+      // the frontier the explanation starts from comes from a search of the
+      // failing group without it (as costly as before that pruning).
       budget.exhausted.clear();
-      result.violation = explain(ops, group, locals[*failed], *searches[*failed], model, budget);
+      budget.memoInUse -= searches[*failed]->bytes();
+      searches[*failed] = std::make_unique<Search>(locals[*failed], model, std::vector<char>{},
+                                                   /*pruneDoomed=*/false);
+      std::optional<Status> full = searches[*failed]->run(budget, 0);
+      assert(*full != Status::kLinearizable);  // the pruned search proved a violation
+      if (*full == Status::kLimit) {  // the verdict stands, unexplained
+        result.violation = Violation{};
+        result.violation->group = name;
+        result.violation->partial = true;
+      } else {
+        result.violation = explain(ops, group, locals[*failed], *searches[*failed], model, budget);
+      }
       result.violation->internal = std::move(internal);
       const Violation& v = *result.violation;
       if (v.culprit) {

@@ -22,6 +22,8 @@ std::vector<Operation> Model::internalOperations(const std::vector<Operation>& /
 
 bool Model::readOnly(const Operation& /*op*/) const { return false; }
 
+bool Model::sameEffect(const Operation& /*a*/, const Operation& /*b*/) const { return false; }
+
 std::unique_ptr<Model> makeModel(std::string_view name, bool perKey) {
   if (name == "register") return std::make_unique<RegisterModel>();
   if (name == "kv") return std::make_unique<KvModel>(perKey);

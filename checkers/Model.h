@@ -35,6 +35,20 @@ class ModelInstance {
   /// Bytes held by interned states and caches (approximate), counted
   /// against the memo cap.
   virtual size_t bytes() const = 0;
+  /// False only if the read-only op `op` fits no state reachable from `state`
+  /// by ops for which resets() is false (kv, one key: the value now is not a
+  /// prefix of what a get read, and appends only extend it). The search then
+  /// abandons a configuration in which `op` must still happen, unless a
+  /// reset that may still come first leads to a state where it can fit.
+  /// Must never return false wrongly; default true (no pruning).
+  virtual bool canStillFit(uint32_t /*state*/, uint32_t /*op*/) { return true; }
+  /// False if canStillFit is always true: the search then skips the checks.
+  virtual bool prunesReads() const { return false; }
+  /// True for ops canStillFit does not account for: an op for which it is
+  /// false never leads from a state where canStillFit(·, g) is false to one
+  /// where it is true; for an op for which it is true, canStillFit(step(s,
+  /// op), g) must not depend on s (kv: a put). Default true.
+  virtual bool resets(uint32_t /*op*/) { return true; }
   /// A short human-readable rendering of a state, for violation reports.
   virtual std::string describeState(uint32_t state) const = 0;
 };
@@ -67,6 +81,10 @@ class Model {
   /// leaves the state as it is, or does not fit). The search linearizes such
   /// an op as soon as it fits, without branching. Default: false.
   virtual bool readOnly(const Operation& op) const;
+  /// True if `a` and `b`, both of unknown outcome, change every state in the
+  /// same way (e.g. two timed-out writes of one value). The search then tries
+  /// such twins only in invocation order. Default: false.
+  virtual bool sameEffect(const Operation& a, const Operation& b) const;
   /// One line describing an operation and its outcome, e.g. `cas(1, 2) -> ok`.
   virtual std::string describe(const Operation& op) const = 0;
 };

@@ -72,6 +72,11 @@ std::string describeOutcome(const Operation& op) {
   return "?";
 }
 
+bool RegisterModel::sameEffect(const Operation& a, const Operation& b) const {
+  return a.kind == b.kind && a.outcome == b.outcome && a.argument == b.argument &&
+         a.argument2 == b.argument2 && a.result == b.result;
+}
+
 std::string RegisterModel::describe(const Operation& op) const {
   switch (op.kind) {
     case OpKind::kRead:

@@ -17,6 +17,7 @@ class RegisterModel : public Model {
   bool takesPart(const Operation& op) const override { return op.outcome != Outcome::kFail; }
   std::unique_ptr<ModelInstance> instantiate() const override;
   bool readOnly(const Operation& op) const override { return op.kind == OpKind::kRead; }
+  bool sameEffect(const Operation& a, const Operation& b) const override;
   std::string describe(const Operation& op) const override;
 
  private:

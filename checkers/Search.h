@@ -72,15 +72,32 @@ class Search {
  public:
   /// `optional` (may be empty) marks ops that need not take effect at all;
   /// if they do, it is within their interval (used to explain violations).
+  /// `pruneDoomed` (see doomed()) makes verdicts faster but the frontier no
+  /// longer the furthest one: a search whose frontier explains a violation
+  /// runs without it.
   Search(const std::vector<Operation>& ops, const Model& model,
-         std::vector<char> optional = {})
-      : ops_(ops), instance_(model.instantiate()),
+         std::vector<char> optional = {}, bool pruneDoomed = true)
+      : ops_(ops), instance_(model.instantiate()), pruneDoomed_(pruneDoomed),
         words_(((optional.empty() ? 1 : 2) * ops.size() + 63) / 64), bits_(words_, 0),
         zobrist_(2 * ops.size()), memo_(words_), optional_(std::move(optional)),
-        callOf_(ops.size()), readOnly_(ops.size()) {
+        callOf_(ops.size()), readOnly_(ops.size()), twin_(ops.size(), kEnd) {
     optional_.resize(ops.size(), 0);
     for (size_t i = 0; i < ops.size(); ++i) readOnly_[i] = model.readOnly(ops[i]);
     std::vector<Event> events = eventsOf(ops);
+    // Each op without a return gets as twin the latest such op called before
+    // it with the same effect (calls in event order, so the twin is available
+    // whenever the op is).
+    std::vector<uint32_t> unreturned;
+    for (const Event& e : events) {
+      if (e.isReturn || !mayNeverHappen(e.op)) continue;
+      for (size_t k = unreturned.size(); k-- > 0;) {
+        if (model.sameEffect(ops[unreturned[k]], ops[e.op])) {
+          twin_[e.op] = unreturned[k];
+          break;
+        }
+      }
+      unreturned.push_back(e.op);
+    }
     nodes_.resize(events.size() + 1);
     std::vector<uint32_t> callNode(ops.size(), kEnd);
     for (uint32_t i = 0; i < events.size(); ++i) {
@@ -99,6 +116,19 @@ class Search {
       remaining_ += mustHappen(i);
     }
     instance_->prepare(ops_);
+    pruneDoomed_ = pruneDoomed_ && instance_->prunesReads();
+    eventPos_.assign(2 * ops.size(), static_cast<uint32_t>(events.size()));
+    for (uint32_t i = 0; i < events.size(); ++i) {
+      eventPos_[2 * events[i].op + (events[i].isReturn ? 1 : 0)] = i;
+    }
+    resetters_.resize(ops.size());
+    resettersReady_.resize(ops.size(), 0);
+    // A read-only op without a return constrains nothing and changes
+    // nothing: it is left out of the list (the no-op rule below would skip
+    // it at every pass).
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      if (readOnly_[i] && mayNeverHappen(i)) unlink(callOf_[i]);
+    }
     state_ = instance_->initialState();
     cur_ = nodes_[0].next;
   }
@@ -161,6 +191,59 @@ class Search {
   }
 
   bool mustHappen(size_t op) const { return ops_[op].returnTime != kNever && !optional_[op]; }
+  // An op with no return (outcome unknown): it may take effect at any point
+  // after its call, or never.
+  bool mayNeverHappen(size_t op) const { return ops_[op].returnTime == kNever; }
+  // Symmetry reduction: of twins (ops without a return with the same effect)
+  // only the earliest not yet linearized is tried. A linearization placing a
+  // later twin first becomes one in call order by swapping the two, since the
+  // earlier twin is available wherever the later one is and neither has a
+  // deadline.
+  bool pruned(uint32_t op) const {
+    uint32_t t = twin_[op];
+    return t != kEnd && (bits_[t / 64] >> (t % 64) & 1) == 0;
+  }
+  // Doom pruning: a read-only op that must still happen (`op`, called, so
+  // every op returning before its call is linearized) is linearized after
+  // ops that are unlinearized now and may precede it (resetters_ lists those
+  // that reset). The state it sees is thus reached from the current one, or
+  // from the state right after a reset (which does not depend on the state
+  // before), by ops that do not reset. If canStillFit rules out both, no
+  // linearization extends this configuration: backtrack at once instead of
+  // at its return.
+  bool doomed(uint32_t op) {
+    if (!pruneDoomed_ || !readOnly_[op] || !mustHappen(op)) return false;
+    if (instance_->canStillFit(state_, op)) return false;
+    for (uint32_t r : resettersOf(op)) {
+      if ((bits_[r / 64] >> (r % 64) & 1) != 0) continue;
+      uint32_t after = instance_->step(state_, r);
+      if (after != kInvalidState && instance_->canStillFit(after, op)) return false;
+    }
+    return true;
+  }
+  // The ops that reset the state and may be linearized before read-only op
+  // `g` once it is called: called before its return, not returned before its
+  // call. Computed on first use (only models that prune need them).
+  const std::vector<uint32_t>& resettersOf(uint32_t g) {
+    if (!resettersReady_[g]) {
+      resettersReady_[g] = 1;
+      for (uint32_t r = 0; r < ops_.size(); ++r) {
+        if (r != g && eventPos_[2 * r] < eventPos_[2 * g + 1] &&
+            eventPos_[2 * r + 1] > eventPos_[2 * g] && instance_->resets(r)) {
+          resetters_[g].push_back(r);
+        }
+      }
+    }
+    return resetters_[g];
+  }
+  // The first call node, before the first return in the list, of a doomed
+  // read-only op; kEnd if none.
+  uint32_t doomedCall() {
+    for (uint32_t i = nodes_[0].next; i != kEnd && nodes_[i].isCall; i = nodes_[i].next) {
+      if (doomed(nodes_[i].op)) return i;
+    }
+    return kEnd;
+  }
 
   void unlink(uint32_t i) {
     nodes_[nodes_[i].prev].next = nodes_[i].next;
@@ -185,7 +268,11 @@ class Search {
       ++steps_;
       if (cur_ != kEnd && nodes_[cur_].isCall) {
         uint32_t op = nodes_[cur_].op;
-        uint32_t next = instance_->step(state_, op);
+        uint32_t next = pruned(op) ? kInvalidState : instance_->step(state_, op);
+        // An op without a return that leaves the state as it is need not be
+        // linearized now: dropping it from any linearization leaves a valid
+        // one, so (set + op, state) succeeds only if (set, state) does.
+        if (next == state_ && mayNeverHappen(op)) next = kInvalidState;
         if (next != kInvalidState) {
           toggle(op);
           int inserted = memo_.insert(setHash_ ^ mix64(next), next, bits_, memoCap(cap));
@@ -194,23 +281,31 @@ class Search {
             // alternative tried: any linearization placing it later also
             // works with it here, since it leaves the state as it is.
             stack_.push_back({cur_, state_, false, readOnly_[op] != 0});
+            bool changed = next != state_;
             state_ = next;
             unlink(cur_);
             if (nodes_[cur_].match != kEnd) unlink(nodes_[cur_].match);
             remaining_ -= mustHappen(op);
-            cur_ = nodes_[0].next;
+            cur_ = changed && pruneDoomed_ ? doomedCall() : kEnd;
+            if (cur_ == kEnd) {
+              cur_ = nodes_[0].next;
+              continue;
+            }
+            // else a called read-only op can no longer fit: backtrack.
+          } else {
+            toggle(op);
+            if (inserted < 0) {
+              budget.exhausted = "memo limit reached";
+              return Status::kLimit;
+            }
+            cur_ = nodes_[cur_].next;
             continue;
           }
-          toggle(op);
-          if (inserted < 0) {
-            budget.exhausted = "memo limit reached";
-            return Status::kLimit;
-          }
+        } else if (!doomed(op)) {
+          cur_ = nodes_[cur_].next;
+          continue;
         }
-        cur_ = nodes_[cur_].next;
-        continue;
-      }
-      if (cur_ != kEnd && optional_[nodes_[cur_].op]) {
+      } else if (cur_ != kEnd && optional_[nodes_[cur_].op]) {
         // Past its return without taking effect: it never did. Dropping it is
         // forced, but recorded (and memoized, with its own bit) like a choice
         // so that backtracking restores it.
@@ -231,9 +326,10 @@ class Search {
           return Status::kLimit;
         }
       }
-      // A return of an op not yet linearized (or, defensively, the end): backtrack.
+      // A return of an op not yet linearized (or, defensively, the end), or a
+      // doomed read-only call: backtrack.
       int64_t pos = cur_ == kEnd ? static_cast<int64_t>(nodes_.size()) - 1 : cur_ - 1;
-      if (pos > frontier_) {
+      if ((cur_ == kEnd || !nodes_[cur_].isCall) && pos > frontier_) {
         frontier_ = pos;
         frontierOrder_ = order();
       }
@@ -257,6 +353,7 @@ class Search {
 
   const std::vector<Operation>& ops_;
   std::unique_ptr<ModelInstance> instance_;
+  bool pruneDoomed_;
   size_t words_;
   std::vector<uint64_t> bits_;
   std::vector<uint64_t> zobrist_;
@@ -265,6 +362,10 @@ class Search {
   std::vector<char> optional_;
   std::vector<uint32_t> callOf_;  // op -> its call node
   std::vector<char> readOnly_;
+  std::vector<uint32_t> twin_;  // op -> its earlier twin, kEnd if none
+  std::vector<uint32_t> eventPos_;  // 2 op: its call's event position, 2 op + 1: its return's
+  std::vector<std::vector<uint32_t>> resetters_;  // read-only op -> see resettersOf()
+  std::vector<char> resettersReady_;
   std::vector<Node> nodes_;
   std::vector<Choice> stack_;
   size_t remaining_ = 0;  // ops with a return that are not linearized yet

@@ -10,11 +10,13 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "checkers/KvModel.h"
 #include "checkers/Linearizability.h"
 #include "checkers/RegisterModel.h"
+#include "checkers/Search.h"
 #include "checkers/tests/BruteForce.h"
 
 namespace detcd::checkers {
@@ -215,6 +217,37 @@ RC_GTEST_PROP(LinearizabilityPropertyTest, SmallHistoriesAgreeWithBruteForce, ()
     RC_ASSERT(r.violation->window.back() <= *r.violation->culprit ||
               std::find(r.violation->window.begin(), r.violation->window.end(),
                         *r.violation->culprit) != r.violation->window.end());
+  }
+}
+
+// Doom pruning (Search.h) must never change a verdict: on kv histories too
+// long for the brute-force oracle, with every get corrupted at random, each
+// key's search agrees with and without it (whole-map or per-key states).
+RC_GTEST_PROP(LinearizabilityPropertyTest, DoomPruningNeverChangesAVerdict, ()) {
+  History h = generate(true, *rc::gen::inRange(1, 7), *rc::gen::inRange(10, 300));
+  for (Operation& op : h.operations) {
+    if (op.kind == OpKind::kGet && *rc::gen::inRange(0, 4) == 0) {
+      op.result = std::to_string(*rc::gen::inRange(0, 4)) + op.result.value_or("");
+    }
+  }
+  KvModel model(*rc::gen::arbitrary<bool>());
+  for (const char* key : {"a", "b"}) {
+    std::vector<Operation> ops;  // the key's, in invocation order, definite failures left out
+    for (const Operation& op : h.operations) {
+      if (op.key == key && op.outcome != Outcome::kFail) ops.push_back(op);
+    }
+    std::stable_sort(ops.begin(), ops.end(), [](const Operation& a, const Operation& b) {
+      return a.invokeTime < b.invokeTime;
+    });
+    Budget pruned, full;
+    pruned.memoCap = full.memoCap = size_t{1} << 30;
+    Status withPruning = *Search(ops, model).run(pruned, 0);
+    Status without = *Search(ops, model, {}, /*pruneDoomed=*/false).run(full, 0);
+    RC_ASSERT(without != Status::kLimit);
+    RC_ASSERT(withPruning == without);
+    RC_ASSERT(pruned.steps <= full.steps);
+    RC_TAG(withPruning == Status::kLinearizable ? "linearizable" : "not linearizable",
+           pruned.steps < full.steps ? "pruned" : "same steps");
   }
 }
 

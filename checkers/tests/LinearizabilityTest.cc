@@ -167,10 +167,13 @@ TEST(KvModelTest, KeysAreIndependentPerKeyAndWholeMapAgree) {
     EXPECT_EQ(verdictOf(ok, m), Verdict::kLinearizable) << perKey;
     EXPECT_EQ(verdictOf(bad, m), Verdict::kNotLinearizable) << perKey;
   }
-  CheckResult r = checkLinearizability(bad, KvModel(true));
-  EXPECT_EQ(r.groups, 2u);
-  ASSERT_TRUE(r.violation);
-  EXPECT_EQ(r.violation->group, "key \"b\"");
+  // Both modes split by key (locality); the whole map keeps map states.
+  for (bool perKey : {true, false}) {
+    CheckResult r = checkLinearizability(bad, KvModel(perKey));
+    EXPECT_EQ(r.groups, 2u);
+    ASSERT_TRUE(r.violation);
+    EXPECT_EQ(r.violation->group, "key \"b\"");
+  }
 }
 
 TEST(LinearizabilityTest, ViolationNamesTheCulpritWindowAndPrefix) {
@@ -234,6 +237,88 @@ TEST(LinearizabilityTest, RejectsOperationsOfAnotherModel) {
                std::invalid_argument);
   EXPECT_THROW(checkLinearizability(reg({"0 invoke read", "0 ok read nil"}), KvModel(true)),
                std::invalid_argument);
+}
+
+// Edn lines for `n` clients (ids from 1) that invoke `op` at once, then
+// complete it with `type` in turn.
+std::string concurrent(int n, const std::string& op, const std::string& type) {
+  std::string text;
+  for (const char* t : {"invoke", "then"}) {
+    for (int c = 1; c <= n; ++c) {
+      text += "{:process " + std::to_string(c) + ", :type :" +
+              (std::string(t) == "invoke" ? "invoke" : type) + ", " + op + "}\n";
+    }
+  }
+  return text;
+}
+
+CheckOptions verdictWithin(uint64_t steps) {
+  CheckOptions o;
+  o.explain = false;
+  o.maxSteps = steps;
+  return o;
+}
+
+TEST(LinearizabilityTest, TimedOutTwinsAndNoOpsAreDecidedInFewSteps) {
+  // 12 timed-out writes of 1, 12 timed-out cas [1 2] and 8 timed-out cas
+  // [5 6] (whose compare can never succeed: no-ops). Without the twin and
+  // no-op rules the search visits every subset of them; with them a few
+  // thousand steps decide.
+  std::string pending = concurrent(12, ":f :write, :value 1", "info") +
+                        concurrent(12, ":f :cas, :value [1 2]", "info") +
+                        concurrent(8, ":f :cas, :value [5 6]", "info");
+  auto with = [&](const char* reads) {
+    return parseHistory(pending + reads, Format::kEdn);
+  };
+  // A pending write of 1 may take effect after the write of 2, a cas after it.
+  History ok = with(
+      "{:process 0, :type :invoke, :f :write, :value 2}\n{:process 0, :type :ok, :f :write, "
+      ":value 2}\n{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, "
+      ":f :read, :value 2}\n");
+  History bad = with(
+      "{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, "
+      ":value 3}\n");
+  EXPECT_EQ(verdictOf(ok, kRegister, verdictWithin(5000)), Verdict::kLinearizable);
+  EXPECT_EQ(verdictOf(bad, kRegister, verdictWithin(5000)), Verdict::kNotLinearizable);
+}
+
+TEST(KvModelTest, GetThatNoAppendOrderCanReachEndsTheBranchEarly) {
+  // 12 concurrent appends and a get concurrent with all of them. The get's
+  // value fixes one order; every other order is abandoned as soon as the
+  // value stops being a prefix of it, instead of after up to 12! orders.
+  std::string get = "{:process 0, :type :invoke, :f :get, :key \"k\", :value nil}\n";
+  std::string appends;
+  std::string all;
+  for (int c = 1; c <= 12; ++c) {
+    std::string v(1, static_cast<char>('a' + c - 1));
+    appends += "{:process " + std::to_string(c) +
+               ", :type :invoke, :f :append, :key \"k\", :value \"" + v + "\"}\n";
+    all += v;
+  }
+  for (int c = 1; c <= 12; ++c) {
+    std::string v(1, static_cast<char>('a' + c - 1));
+    appends += "{:process " + std::to_string(c) +
+               ", :type :ok, :f :append, :key \"k\", :value \"" + v + "\"}\n";
+  }
+  auto read = [&](const std::string& value) {
+    return parseHistory(get + appends + "{:process 0, :type :ok, :f :get, :key \"k\", :value \"" +
+                            value + "\"}\n",
+                        Format::kEdn);
+  };
+  KvModel perKey(true);
+  EXPECT_EQ(verdictOf(read("dcba" + all.substr(4)), perKey, verdictWithin(5000)),
+            Verdict::kLinearizable);
+  // Nobody appended "m"; every order reaches the prefix "abcdefghijk".
+  EXPECT_EQ(verdictOf(read(all.substr(0, 11) + "m"), perKey, verdictWithin(5000)),
+            Verdict::kNotLinearizable);
+  // A put concurrent with the get may reset the value: then "xyz" + ... fits.
+  std::string put = "{:process 20, :type :invoke, :f :put, :key \"k\", :value \"xyz\"}\n"
+                    "{:process 20, :type :ok, :f :put, :key \"k\", :value \"xyz\"}\n";
+  History reset = parseHistory(get + put + appends +
+                                   "{:process 0, :type :ok, :f :get, :key \"k\", :value \"xyz" +
+                                   all.substr(3) + "\"}\n",
+                               Format::kEdn);
+  EXPECT_EQ(verdictOf(reset, perKey, verdictWithin(20000)), Verdict::kLinearizable);
 }
 
 TEST(LinearizabilityTest, EmptyHistoryIsLinearizable) {
