@@ -330,9 +330,11 @@ void SimRaftCluster::shutDownRemovedNodes() {
     if (drivers_[id - 1]->up()) needed.merge(mentioned(drivers_[id - 1]->confState()));
   }
   for (std::uint64_t id : ids_) {
-    if (needed.count(id) == 0 && sim_.host(id).state() != sim::NodeState::kDown) {
-      sim_.host(id).crash();
-    }
+    sim::Host& host = sim_.host(id);
+    if (needed.count(id) == 0 && host.state() != sim::NodeState::kDown) host.crash();
+    // A configuration change still in the log may add a stopped node back: an operator
+    // starts a member it adds.
+    if (needed.count(id) != 0 && host.state() == sim::NodeState::kDown) host.restart();
   }
 }
 
@@ -395,7 +397,10 @@ void SimRaftCluster::liveness() {
       });
       sim_.runUntil([&] { return applied_.count(data) != 0; }, sim_.now() + 20 * opts_.tick);
       shutDownRemovedNodes();
-      std::erase_if(running, [&](std::uint64_t id) { return !drivers_[id - 1]->up(); });
+      running.clear();
+      for (std::uint64_t id : ids_) {
+        if (drivers_[id - 1]->up()) running.push_back(id);
+      }
     }
   }
 }

@@ -71,7 +71,8 @@ class SimRaftCluster {
   std::uint64_t someLeader();
   std::uint64_t highestCommit();
   void proposeConfChange(std::uint64_t via);
-  /// Stops nodes that are in no member's configuration (etcd stops a removed member).
+  /// Stops nodes that are in no member's configuration (etcd stops a removed member), and starts
+  /// stopped ones that a configuration applied since mentions again.
   void shutDownRemovedNodes();
   void liveness();
 
