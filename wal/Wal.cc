@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "wal/Payload.h"
-
 namespace detcd::wal {
 namespace {
 
@@ -225,7 +223,11 @@ Error Wal::append(std::span<const Entry> entries) {
                                i == 0 ? lastIndex_ : entries[i - 1].index, lastIndex_));
     }
   }
-  for (const Entry& entry : entries) writeRecord(RecordType::kEntry, encodeEntry(entry));
+  const auto writeEntry = [this](std::span<char> to) { entryEncoder_.write(to); };
+  for (const Entry& entry : entries) {
+    runningCrc_ = encodeFrameInPlace(RecordType::kEntry, entryEncoder_.load(entry), writeEntry,
+                                     syncedEnd_, runningCrc_, pending_);
+  }
   if (!entries.empty()) lastIndex_ = entries.back().index;
   return {};
 }
