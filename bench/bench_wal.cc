@@ -1,6 +1,6 @@
 // WAL group commit on the real disk: append + Sync() of 256-byte entries in batches of 1, 10 and
 // 100 entries per Sync, against a bare pwrite + fdatasync loop of the same payload bytes into a
-// preallocated file (the physical limit).
+// preallocated file (the physical limit), and that limit against overwriting written blocks.
 //
 //   build/bin/bench_wal [--benchmark_min_time=2]     (files go to $DETCD_BENCH_DIR, default ".")
 //
@@ -185,6 +185,58 @@ void BM_WalVsBareInterleaved(benchmark::State& state) {
   state.counters["wal/bare"] = perBatchUs(bareTime) / perBatchUs(walTime);
 }
 BENCHMARK(BM_WalVsBareInterleaved)->Arg(1)->Arg(10)->Arg(100)->UseRealTime();
+
+/// Why BareLog never wraps around: the bare loop into fresh preallocated space (as the WAL writes)
+/// against the same loop overwriting blocks written before, interleaved batch by batch. Counters:
+/// mean latency per batch of each (fresh_us, overwrite_us).
+void BM_BareFreshVsOverwrite(benchmark::State& state) {
+  using Clock = std::chrono::steady_clock;  // benchmarks measure real time; never simulated code
+  const std::int64_t batch = state.range(0);
+  ScratchDir dir("bench-fresh-vs-overwrite");
+  detcd::env::PosixDisk disk;
+  BareLog fresh(dir.path);
+  auto written = disk.open(dir.path + "/written", {.create = true, .truncate = true});
+  // The overwritten region: written once, durably, before the loop.
+  const std::string bytes(static_cast<std::size_t>(batch) * kEntryBytes, 'x');
+  constexpr std::uint64_t kRegionBytes = std::uint64_t{16} << 20;
+  const std::string chunk(std::size_t{1} << 20, 'y');
+  bool ready = fresh.open() && written && !(*written)->allocate(kRegionBytes);
+  for (std::uint64_t at = 0; ready && at < kRegionBytes; at += chunk.size()) {
+    ready = !(*written)->write(at, chunk);
+  }
+  if (!ready || (*written)->sync()) {
+    state.SkipWithError("cannot create the files");
+    return;
+  }
+  Clock::duration freshTime{};
+  Clock::duration overwriteTime{};
+  std::uint64_t offset = 0;
+  bool freshFirst = true;
+  for (auto _ : state) {
+    if (offset + bytes.size() > kRegionBytes) offset = 0;
+    for (int turn = 0; turn < 2; ++turn) {
+      const auto start = Clock::now();
+      if ((turn == 0) == freshFirst) {
+        if (!fresh.append(bytes)) state.SkipWithError("write/fdatasync");
+        freshTime += Clock::now() - start;
+      } else {
+        if ((*written)->write(offset, bytes) || (*written)->sync()) {
+          state.SkipWithError("write/fdatasync");
+        }
+        overwriteTime += Clock::now() - start;
+      }
+    }
+    offset += bytes.size();
+    freshFirst = !freshFirst;
+  }
+  const auto perBatchUs = [&](Clock::duration d) {
+    return std::chrono::duration<double, std::micro>(d).count() /
+           static_cast<double>(state.iterations());
+  };
+  state.counters["fresh_us"] = perBatchUs(freshTime);
+  state.counters["overwrite_us"] = perBatchUs(overwriteTime);
+}
+BENCHMARK(BM_BareFreshVsOverwrite)->Arg(1)->Arg(10)->Arg(100)->UseRealTime();
 
 }  // namespace
 
