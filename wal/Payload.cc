@@ -1,5 +1,7 @@
 #include "wal/Payload.h"
 
+#include <cassert>
+
 #include "proto/walpb.pb.h"
 
 namespace detcd::wal {
@@ -36,6 +38,25 @@ std::string encodeSnapshotMarker(const SnapshotMarker& marker) {
   m.set_index(marker.index);
   m.set_term(marker.term);
   return m.SerializeAsString();
+}
+
+EntryEncoder::EntryEncoder() : message_(std::make_unique<walpb::Entry>()) {}
+
+EntryEncoder::~EntryEncoder() = default;
+
+std::size_t EntryEncoder::load(const Entry& entry) {
+  message_->set_index(entry.index);
+  message_->set_term(entry.term);
+  message_->set_type(entry.type);
+  message_->set_data(entry.data);  // reuses the capacity of the previous entry's data
+  return message_->ByteSizeLong();  // also caches the sizes write() relies on
+}
+
+void EntryEncoder::write(std::span<char> out) const {
+  assert(out.size() == static_cast<std::size_t>(message_->GetCachedSize()));
+  auto* to = reinterpret_cast<std::uint8_t*>(out.data());
+  [[maybe_unused]] const std::uint8_t* end = message_->SerializeWithCachedSizesToArray(to);
+  assert(end == to + out.size());
 }
 
 std::optional<Entry> decodeEntry(std::string_view data) {

@@ -35,21 +35,25 @@ std::string_view toString(RecordType type) {
   return "unknown";
 }
 
-std::uint32_t encodeFrame(RecordType type, std::string_view data, std::uint64_t syncedEnd,
-                          std::uint32_t prevCrc, std::string& out) {
-  assert(data.size() <= kMaxRecordBytes);
-  unsigned char header[kHeaderBytes];
-  store_little_u32(header, static_cast<std::uint32_t>(data.size()));
+std::uint32_t sealFrame(RecordType type, std::size_t dataBytes, std::uint64_t syncedEnd,
+                        std::uint32_t prevCrc, std::span<char> frame) {
+  assert(dataBytes <= kMaxRecordBytes && frame.size() == frameBytes(dataBytes));
+  auto* header = reinterpret_cast<unsigned char*>(frame.data());
+  store_little_u32(header, static_cast<std::uint32_t>(dataBytes));
   store_little_u32(header + 4, static_cast<std::uint32_t>(type));
   store_little_u64(header + 8, syncedEnd);
-  const std::string_view covered(reinterpret_cast<const char*>(header), 16);
+  const std::string_view covered(frame.data(), 16);
+  const std::string_view data(frame.data() + kHeaderBytes, dataBytes);
   const std::uint32_t crc = crc32c(crc32c(prevCrc, covered), data);
   store_little_u32(header + 16, prevCrc);
   store_little_u32(header + 20, crc);
-  out.append(reinterpret_cast<const char*>(header), kHeaderBytes);
-  out.append(data);
-  out.append(frameBytes(data.size()) - kHeaderBytes - data.size(), '\0');
   return crc;
+}
+
+std::uint32_t encodeFrame(RecordType type, std::string_view data, std::uint64_t syncedEnd,
+                          std::uint32_t prevCrc, std::string& out) {
+  const auto copy = [&](std::span<char> to) { std::copy(data.begin(), data.end(), to.begin()); };
+  return encodeFrameInPlace(type, data.size(), copy, syncedEnd, prevCrc, out);
 }
 
 Decoded decodeFrame(std::string_view segment, std::uint64_t offset) {

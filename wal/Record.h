@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -60,6 +61,28 @@ struct Frame {
 /// Appends the frame of one record to `out` and returns its CRC (the new running CRC).
 std::uint32_t encodeFrame(RecordType type, std::string_view data, std::uint64_t syncedEnd,
                           std::uint32_t prevCrc, std::string& out);
+
+/// Fills in the header of `frame` (frameBytes(dataBytes) bytes: a header to write, then the
+/// record's data, already in place, then zero padding) and returns the record's CRC.
+std::uint32_t sealFrame(RecordType type, std::size_t dataBytes, std::uint64_t syncedEnd,
+                        std::uint32_t prevCrc, std::span<char> frame);
+
+/// encodeFrame() for data that is written straight into `out` instead of being built elsewhere
+/// and copied: appends frameBytes(dataBytes) zero bytes, calls `writeData(std::span<char>)` with
+/// the `dataBytes` of them where the data goes (it must fill exactly those), and seals the frame.
+/// The bytes and the CRC are those encodeFrame() gives for the same data. The WAL encodes entries
+/// this way, so that a batch costs no allocation per entry (docs/performance-wal.md).
+template <class WriteData>
+std::uint32_t encodeFrameInPlace(RecordType type, std::size_t dataBytes,
+                                 const WriteData& writeData, std::uint64_t syncedEnd,
+                                 std::uint32_t prevCrc, std::string& out) {
+  const std::size_t start = out.size();
+  const std::size_t bytes = frameBytes(dataBytes);
+  out.resize(start + bytes);  // zero-filled, so the padding is already in place
+  const std::span<char> frame(out.data() + start, bytes);
+  writeData(frame.subspan(kHeaderBytes, dataBytes));
+  return sealFrame(type, dataBytes, syncedEnd, prevCrc, frame);
+}
 
 /// What decodeFrame() found at an offset.
 struct Decoded {

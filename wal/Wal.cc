@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "wal/Payload.h"
-
 namespace detcd::wal {
 namespace {
 
@@ -225,7 +223,11 @@ Error Wal::append(std::span<const Entry> entries) {
                                i == 0 ? lastIndex_ : entries[i - 1].index, lastIndex_));
     }
   }
-  for (const Entry& entry : entries) writeRecord(RecordType::kEntry, encodeEntry(entry));
+  const auto writeEntry = [this](std::span<char> to) { entryEncoder_.write(to); };
+  for (const Entry& entry : entries) {
+    runningCrc_ = encodeFrameInPlace(RecordType::kEntry, entryEncoder_.load(entry), writeEntry,
+                                     syncedEnd_, runningCrc_, pending_);
+  }
   if (!entries.empty()) lastIndex_ = entries.back().index;
   return {};
 }
@@ -254,14 +256,15 @@ Error Wal::saveSnapshotMarker(const SnapshotMarker& marker) {
 
 Error Wal::sync() {
   if (failed_) return failed_;
-  const std::string path = joinPath(dir_, tailName_.file());
+  // The segment's path only when naming a failure: formatting it costs more than a small batch.
+  const auto path = [this] { return joinPath(dir_, tailName_.file()); };
   if (!pending_.empty()) {
-    if (auto ec = tailFile_->write(tailOffset_, pending_)) return fail("write", path, ec);
+    if (auto ec = tailFile_->write(tailOffset_, pending_)) return fail("write", path(), ec);
     tailOffset_ += pending_.size();
-    pending_.clear();
+    pending_.clear();  // keeps its capacity for the next batch
   }
   if (tailOffset_ == syncedEnd_) return {};
-  if (auto ec = tailFile_->sync()) return fail("fdatasync", path, ec);
+  if (auto ec = tailFile_->sync()) return fail("fdatasync", path(), ec);
   ++syncCount_;
   syncedEnd_ = tailOffset_;
   const bool early = options_.buggify != nullptr && options_.buggify->fire("wal-early-cut");

@@ -13,6 +13,7 @@
 #include "env/Disk.h"
 #include "env/Tracer.h"
 #include "wal/Error.h"
+#include "wal/Payload.h"
 #include "wal/Segment.h"
 #include "wal/Types.h"
 #include "wal/WalReader.h"
@@ -135,6 +136,7 @@ class Wal {
   std::uint64_t headerEnd_ = 0;   ///< where tailFile_'s header records end
   std::uint32_t runningCrc_ = 0;  ///< CRC of the last record encoded (pending_ included)
   std::string pending_;           ///< encoded records appended since the last sync()
+  EntryEncoder entryEncoder_;     ///< encodes entries straight into pending_
   std::uint64_t lastIndex_ = 0;
   std::optional<HardState> hardState_;  ///< last one appended: copied into new segments' headers
   std::uint64_t syncCount_ = 0;
