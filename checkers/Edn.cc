@@ -20,8 +20,12 @@ const EdnValue* EdnValue::get(std::string_view keyword) const {
 std::string EdnValue::toString() const {
   auto join = [this](const char* open, const char* close) {
     std::string s = open;
-    for (size_t i = 0; i < items.size(); ++i) s += (i ? " " : "") + items[i].toString();
-    return s + close;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i != 0) s += ' ';
+      s += items[i].toString();
+    }
+    s += close;
+    return s;
   };
   switch (type) {
     case Type::kNil: return "nil";

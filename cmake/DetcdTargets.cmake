@@ -24,7 +24,10 @@ function(detcd_test name)
   if(ARG_LABELS)
     set(labels ${ARG_LABELS})
   endif()
-  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "${labels}")
+  # ctest names carry the executable's name ("raft_chaos_test.SimChaosTest.ReplaySeed"), so that
+  # `ctest -R raft` selects a component's tests.
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST TEST_PREFIX "${name}."
+    PROPERTIES LABELS "${labels}")
 endfunction()
 
 # detcd_proto_library(NAME PROTOS files... [DEPS proto-libraries...])
