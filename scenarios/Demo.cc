@@ -18,6 +18,22 @@ using namespace std::chrono_literals;
 using env::Nanos;
 using env::NodeId;
 
+constexpr const char* kLogPath = "data/pings.log";
+
+/// Complete lines in `file` as it reads now.
+std::uint64_t countLines(env::File& file) {
+  const auto size = file.size();
+  const auto content = file.read(0, size ? *size : 0);
+  if (!content) return 0;
+  return static_cast<std::uint64_t>(std::count(content->begin(), content->end(), '\n'));
+}
+
+/// Pings in a node's log, as the node would read them back now (0 when there is no log).
+std::uint64_t loggedPings(env::Disk& disk) {
+  auto file = disk.open(kLogPath, {});
+  return file ? countLines(**file) : 0;
+}
+
 /// The demo's program: every 100 ms of local time it sends "ping <n>" to each peer; it appends
 /// one line per ping received to data/pings.log and fsyncs every 4 lines. At start it reads the
 /// log back, so a restart shows what the crash kept.
@@ -28,15 +44,14 @@ class PingProcess final : public sim::Process {
       env_.disk.mkdir("data");
       env_.disk.syncDir("");
     }
-    auto file = env_.disk.open("data/pings.log", {.create = true});
-    if (!file) throw std::runtime_error("cannot open data/pings.log: " + file.error().message());
+    auto file = env_.disk.open(kLogPath, {.create = true});
+    if (!file) {
+      throw std::runtime_error(std::string("cannot open ") + kLogPath + ": " +
+                               file.error().message());
+    }
     log_ = std::move(*file);
     env_.disk.syncDir("data");
-    const auto size = log_->size();
-    const auto content = log_->read(0, size ? *size : 0);
-    const auto lines =
-        content ? static_cast<std::uint64_t>(std::count(content->begin(), content->end(), '\n')) : 0;
-    env_.tracer.event("recovered", {{"records", lines}});
+    env_.tracer.event("recovered", {{"records", countLines(*log_)}});
     env_.transport.setReceiver(
         [this](NodeId from, std::string payload) { onPing(from, payload); });
     scheduleTick();
@@ -65,15 +80,6 @@ class PingProcess final : public sim::Process {
   std::uint64_t sent_ = 0;
   int unsynced_ = 0;
 };
-
-/// Complete lines in a node's log, as the node itself would read them now.
-std::uint64_t loggedPings(sim::Simulation& simulation, NodeId id) {
-  auto file = simulation.host(id).disk().open("data/pings.log", {});
-  if (!file) return 0;
-  const auto content = (*file)->read(0, *(*file)->size());
-  if (!content) return 0;
-  return static_cast<std::uint64_t>(std::count(content->begin(), content->end(), '\n'));
-}
 
 std::string seconds(Nanos t) { return fmt::format("{:.3f}s", static_cast<double>(t.count()) / 1e9); }
 
@@ -128,7 +134,8 @@ DemoResult runDemo(std::uint64_t seed, std::ostream* out, const std::string& tra
   });
   simulation.at(3s, "fault", [&] {
     simulation.host(3).restart();
-    say(fmt::format("restart: node 3 read back {} pings from its log", loggedPings(simulation, 3)));
+    say(fmt::format("restart: node 3 read back {} pings from its log",
+                    loggedPings(simulation.host(3).disk())));
   });
   simulation.at(3500ms, "fault", [&] {
     simulation.host(2).pause();
@@ -151,8 +158,9 @@ DemoResult runDemo(std::uint64_t seed, std::ostream* out, const std::string& tra
   result.messagesDelivered = stats.delivered;
   result.messagesDropped = stats.dropped;
   for (NodeId id : nodes) {
+    sim::Host& host = simulation.host(id);
     result.summary += fmt::format("node {}: {} pings logged, incarnation {}\n", id,
-                                  loggedPings(simulation, id), simulation.host(id).incarnation());
+                                  loggedPings(host.disk()), host.incarnation());
   }
   result.traceEvents = simulation.trace().events();
   result.traceHash = simulation.trace().hash();

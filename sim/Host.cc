@@ -81,11 +81,10 @@ CrashMode Host::crash() {
   assert(loop_.state() != NodeState::kDown);
   ctx_.trace.record(ctx_.scheduler.now(), id_, "crash", {{"incarnation", loop_.incarnation()}});
   loop_.crash();
-  clock_.cancelAll();
   const CrashMode mode = disk_.crash();
   endpoint_->receiver_ = nullptr;
   process_.reset();
-  clock_.cancelAll();  // anything the destructor may have set
+  clock_.cancelAll();  // the process's timers, and any its destructor set
   return mode;
 }
 

@@ -99,33 +99,33 @@ void Network::send(NodeId from, NodeId to, std::string payload, env::Nanos depar
   if (isCut(from, to)) return drop(from, to, payload.size(), "partition");
   const LinkConfig& config = link(from, to);
   if (rng_.chance(config.loss)) return drop(from, to, payload.size(), "loss");
-  if (state_[{from, to}].inFlight >= config.maxInFlight) {
-    return drop(from, to, payload.size(), "queue-full");
-  }
+  LinkState& state = state_[{from, to}];
+  if (state.inFlight >= config.maxInFlight) return drop(from, to, payload.size(), "queue-full");
   const bool duplicate = rng_.chance(config.duplicate);
   const bool ordered = !rng_.chance(config.reorder);
-  schedule(from, to, payload, departAt, ordered);
   if (duplicate) {
     ++stats_.duplicated;
-    schedule(from, to, payload, departAt, false);
+    schedule(from, to, config, state, payload, departAt, ordered);
+    schedule(from, to, config, state, std::move(payload), departAt, false);
+  } else {
+    schedule(from, to, config, state, std::move(payload), departAt, ordered);
   }
 }
 
-void Network::schedule(NodeId from, NodeId to, const std::string& payload, env::Nanos departAt,
-                       bool ordered) {
-  const LinkConfig& config = link(from, to);
-  LinkState& state = state_[{from, to}];
+void Network::schedule(NodeId from, NodeId to, const LinkConfig& config, LinkState& state,
+                       std::string payload, env::Nanos departAt, bool ordered) {
   env::Nanos due = std::max(departAt, scheduler_.now()) + config.latency.sample(rng_) + state.clog;
   if (ordered) {
     due = std::max(due, state.lastDue);
     state.lastDue = due;
   }
   ++state.inFlight;
-  scheduler_.at(due, [this, from, to, payload] {
-    --state_[{from, to}].inFlight;
-    if (isCut(from, to)) return drop(from, to, payload.size(), "partition");
+  // std::map nodes never move, so the link's state can be held by address until delivery.
+  scheduler_.at(due, [this, from, to, link = &state, p = std::move(payload)]() mutable {
+    --link->inFlight;
+    if (isCut(from, to)) return drop(from, to, p.size(), "partition");
     ++stats_.delivered;
-    if (deliver_) deliver_(from, to, payload);
+    if (deliver_) deliver_(from, to, std::move(p));
   });
 }
 

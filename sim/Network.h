@@ -102,8 +102,8 @@ class Network {
     std::size_t inFlight = 0;
     env::Nanos clog{0};
   };
-  void schedule(NodeId from, NodeId to, const std::string& payload, env::Nanos departAt,
-                bool ordered);
+  void schedule(NodeId from, NodeId to, const LinkConfig& config, LinkState& state,
+                std::string payload, env::Nanos departAt, bool ordered);
   void drop(NodeId from, NodeId to, std::size_t bytes, std::string_view reason);
 
   Scheduler& scheduler_;

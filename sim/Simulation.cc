@@ -30,9 +30,8 @@ Simulation::~Simulation() {
 Host& Simulation::addHost(env::NodeId id, ProcessFactory factory, const HostOptions& options) {
   assert(hosts_.count(id) == 0);
   HostContext context{scheduler_, network_, trace_, buggify_, seeds_};
-  auto [it, inserted] =
-      hosts_.emplace(id, std::make_unique<Host>(context, id, std::move(factory), options));
-  return *it->second;
+  auto it = hosts_.emplace(id, std::make_unique<Host>(context, id, std::move(factory), options));
+  return *it.first->second;
 }
 
 Host& Simulation::host(env::NodeId id) {

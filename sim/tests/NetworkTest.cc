@@ -65,6 +65,7 @@ TEST(NetworkTest, UniformLatencyWithinBounds) {
   h.network.setDefaultLink({.latency = Latency::uniform(2ms, 4ms), .reorder = 1.0});
   for (int i = 0; i < 200; ++i) h.send(1, 2, "x");
   h.scheduler.runUntil(1s);
+  ASSERT_EQ(h.delivered.size(), 200u);
   for (const auto& d : h.delivered) {
     EXPECT_GE(d.at, 2ms);
     EXPECT_LE(d.at, 4ms);
