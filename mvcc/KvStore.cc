@@ -242,6 +242,8 @@ Status KvStore::applyRange(const WriteTxn* t, const RangeRequest& req,
       !s.ok()) {
     return s;
   }
+  // keys_only: values are copied only when the sort needs them (cleared after sorting).
+  const bool dropValues = req.keys_only() && req.sort_target() != RangeRequest::VALUE;
   std::vector<mvccpb::KeyValue> kvs;
   kvs.reserve(rr.kvs.size());
   for (const auto& [rev, rec] : rr.kvs) {
@@ -252,7 +254,7 @@ Status KvStore::applyRange(const WriteTxn* t, const RangeRequest& req,
         (req.min_create_revision() != 0 && rec->createRevision < req.min_create_revision())) {
       continue;
     }
-    fillKv(rev, *rec, false, &kvs.emplace_back());  // values stay until sorted by VALUE
+    fillKv(rev, *rec, dropValues, &kvs.emplace_back());
   }
   auto order = req.sort_order();
   if (req.sort_target() != RangeRequest::KEY && order == RangeRequest::NONE) {

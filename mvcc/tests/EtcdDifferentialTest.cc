@@ -598,20 +598,39 @@ TEST_F(EtcdDifferentialTest, WatchEventsMatchEtcd) {
   size_t gotEvents = 0;
   size_t gotControls = 0;
   etcdserverpb::WatchResponse r;
-  while ((gotEvents < wantEvents || gotControls < wantControls) && etcdStream->Read(&r)) {
+  auto readOne = [&] {
+    if (!etcdStream->Read(&r)) {
+      return false;
+    }
     record(got, r);
     gotEvents += static_cast<size_t>(r.events_size());
     gotControls += (r.created() || r.canceled()) ? 1 : 0;
+    return true;
+  };
+  while ((gotEvents < wantEvents || gotControls < wantControls) && readOne()) {
   }
+  // Whatever etcd sends beyond detcd's count (say an event detcd missed at the end) must
+  // fail the comparison too: keep reading for a second, then cancel the stream to stop.
+  std::thread stopper([&wctx] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    wctx.TryCancel();
+  });
+  while (readOne()) {
+  }
+  stopper.join();
   std::cout << watchers << " watchers, " << gotEvents << " events from etcd, " << wantEvents
             << " from detcd\n";
   EXPECT_EQ(gotEvents, wantEvents) << "replay: DETCD_DIFF_SEED=" << seed_;
   EXPECT_GT(wantEvents, 0u);
+  EXPECT_EQ(gotControls, wantControls) << "replay: DETCD_DIFF_SEED=" << seed_;
   for (const auto& [id, w] : want) {
     EXPECT_EQ(got[id].control, w.control) << "watch " << id;
     EXPECT_EQ(got[id].events, w.events) << "watch " << id << " replay: DETCD_DIFF_SEED=" << seed_;
   }
-  wctx.TryCancel();
+  for (const auto& [id, g] : got) {
+    EXPECT_TRUE(want.count(id) > 0) << "etcd answered for watch " << id << ", which detcd lacks;"
+                                    << " replay: DETCD_DIFF_SEED=" << seed_;
+  }
 }
 
 }  // namespace

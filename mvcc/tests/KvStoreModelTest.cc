@@ -199,55 +199,52 @@ void expectSame(const Req& req, const Status& a, const Resp& ra, const Status& b
   }
 }
 
+/// Sends `req` to the store and to the model through `call(side, req, resp)` and compares
+/// their answers.
+template <class Resp, class Req, class Call>
+void sendBoth(const Req& req, KvStore& store, testutil::ReferenceModel& model, Call call) {
+  Resp a;
+  Resp b;
+  const Status sa = call(store, req, &a);
+  const Status sb = call(model, req, &b);
+  expectSame(req, sa, a, sb, b);
+}
+
 void apply(const Step& s, KvStore& store, testutil::ReferenceModel& model) {
   const int64_t cur = store.currentRevision();
   switch (s.kind % 8) {
     case 0:
     case 1: {
-      const auto req = makePut(s.k1, s.value, s.flags);
-      etcdserverpb::PutResponse a;
-      etcdserverpb::PutResponse b;
-      const Status sa = store.put(req, &a);
-      const Status sb = model.put(req, &b);
-      expectSame(req, sa, a, sb, b);
+      sendBoth<etcdserverpb::PutResponse>(
+          makePut(s.k1, s.value, s.flags), store, model,
+          [](auto& side, const auto& req, auto* resp) { return side.put(req, resp); });
       break;
     }
     case 2: {
-      const auto req = makeRange(s.k1, s.k2, s.flags, s.num, cur);
-      etcdserverpb::RangeResponse a;
-      etcdserverpb::RangeResponse b;
-      const Status sa = store.range(req, &a);
-      const Status sb = model.range(req, &b);
-      expectSame(req, sa, a, sb, b);
+      sendBoth<etcdserverpb::RangeResponse>(
+          makeRange(s.k1, s.k2, s.flags, s.num, cur), store, model,
+          [](auto& side, const auto& req, auto* resp) { return side.range(req, resp); });
       break;
     }
     case 3: {
-      const auto req = makeDelete(s.k1, s.k2, s.flags);
-      etcdserverpb::DeleteRangeResponse a;
-      etcdserverpb::DeleteRangeResponse b;
-      const Status sa = store.deleteRange(req, &a);
-      const Status sb = model.deleteRange(req, &b);
-      expectSame(req, sa, a, sb, b);
+      sendBoth<etcdserverpb::DeleteRangeResponse>(
+          makeDelete(s.k1, s.k2, s.flags), store, model,
+          [](auto& side, const auto& req, auto* resp) { return side.deleteRange(req, resp); });
       break;
     }
     case 4:
     case 5: {
-      const auto req = makeTxn(s, cur);
-      etcdserverpb::TxnResponse a;
-      etcdserverpb::TxnResponse b;
-      const Status sa = store.txn(req, &a);
-      const Status sb = model.txn(req, &b);
-      expectSame(req, sa, a, sb, b);
+      sendBoth<etcdserverpb::TxnResponse>(
+          makeTxn(s, cur), store, model,
+          [](auto& side, const auto& req, auto* resp) { return side.txn(req, resp); });
       break;
     }
     case 6: {
       etcdserverpb::CompactionRequest req;
       req.set_revision(revAround(s.num, cur));
-      etcdserverpb::CompactionResponse a;
-      etcdserverpb::CompactionResponse b;
-      const Status sa = store.compact(req, &a);
-      const Status sb = model.compact(req, &b);
-      expectSame(req, sa, a, sb, b);
+      sendBoth<etcdserverpb::CompactionResponse>(
+          req, store, model,
+          [](auto& side, const auto& r, auto* resp) { return side.compact(r, resp); });
       break;
     }
     default: {

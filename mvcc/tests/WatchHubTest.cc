@@ -293,6 +293,22 @@ TEST_F(WatchHubTest, LeaseRevokedWhileItsKeysAreWatched) {
   }
 }
 
+/// A slow reader: `rounds` times, drains stream `s` (expecting no cancel) and lets the hub
+/// catch unsynced watchers up. Returns the mod revisions of the events read, in order.
+std::vector<int64_t> drainRevisions(WatchHub& hub, int64_t s, int rounds) {
+  std::vector<int64_t> revs;
+  for (int round = 0; round < rounds; ++round) {
+    for (const auto& r : hub.drain(s)) {
+      EXPECT_FALSE(r.canceled()) << r.cancel_reason();
+      for (const auto& e : r.events()) {
+        revs.push_back(e.kv().mod_revision());
+      }
+    }
+    hub.syncWatchers();
+  }
+  return revs;
+}
+
 TEST(WatchHubSlowTest, SlowReaderFallsBackToHistoryWithoutLosingEvents) {
   KvStore store;
   WatchHub hub(store, WatchOptions{.maxPendingResponses = 2});
@@ -303,20 +319,11 @@ TEST(WatchHubSlowTest, SlowReaderFallsBackToHistoryWithoutLosingEvents) {
     mustPut(store, "k", std::to_string(i));  // revisions 2..11; writes never block
   }
   EXPECT_EQ(hub.unsyncedWatchers(), 1u);
-  std::vector<int64_t> revs;
-  for (int round = 0; round < 5; ++round) {
-    for (const auto& r : hub.drain(s)) {
-      for (const auto& e : r.events()) {
-        revs.push_back(e.kv().mod_revision());
-      }
-    }
-    hub.syncWatchers();
-  }
   std::vector<int64_t> want;
   for (int64_t r = 2; r <= 11; ++r) {
     want.push_back(r);
   }
-  EXPECT_EQ(revs, want);
+  EXPECT_EQ(drainRevisions(hub, s, 5), want);
   EXPECT_EQ(hub.syncedWatchers(), 1u);
 }
 
@@ -333,17 +340,7 @@ TEST(WatchHubSlowTest, EventsKeptAsideSurviveCompactionOfTheirRevision) {
   c.set_revision(4);
   etcdserverpb::CompactionResponse cr;
   ASSERT_TRUE(store.compact(c, &cr).ok());
-  std::vector<int64_t> revs;
-  for (int round = 0; round < 4; ++round) {
-    for (const auto& r : hub.drain(s)) {
-      EXPECT_FALSE(r.canceled());
-      for (const auto& e : r.events()) {
-        revs.push_back(e.kv().mod_revision());
-      }
-    }
-    hub.syncWatchers();
-  }
-  EXPECT_EQ(revs, (std::vector<int64_t>{2, 3, 4}));
+  EXPECT_EQ(drainRevisions(hub, s, 4), (std::vector<int64_t>{2, 3, 4}));
 }
 
 TEST(WatchHubFragmentTest, LargeResponsesAreSplitAndReassembleExactly) {
