@@ -8,15 +8,6 @@
 namespace detcd::wal {
 namespace {
 
-Error ioError(std::string what, const std::string& path, std::error_code ec) {
-  return Error(ErrorCode::kIo, fmt::format("{} {}: {}", what, path, ec.message()), path, 0, ec);
-}
-
-Error corrupt(const std::string& path, std::uint64_t offset, const std::string& what) {
-  return Error(ErrorCode::kCorrupt,
-               fmt::format("wal corrupt: {} at offset {}: {}", path, offset, what), path, offset);
-}
-
 /// Removes leftovers of interrupted cuts; they were never part of the log.
 Error removeTempFiles(env::Disk& disk, const std::string& dir,
                       const std::vector<std::string>& names) {
