@@ -46,6 +46,35 @@ void setCounters(benchmark::State& state, std::int64_t batch) {
   state.SetBytesProcessed(static_cast<std::int64_t>(entries) * kEntryBytes);
 }
 
+/// A WAL in `dir`/wal with segments as large as BareLog's files.
+detcd::wal::Result<std::unique_ptr<detcd::wal::Wal>> createWal(detcd::env::Disk& disk,
+                                                               const std::string& dir) {
+  detcd::wal::Wal::Options options;
+  options.segmentBytes = kSegmentBytes;
+  return detcd::wal::Wal::create(disk, dir + "/wal", "bench", options);
+}
+
+/// `batch` entries of kEntryBytes, renumbered by next() to follow the previous batch.
+class EntryBatch {
+ public:
+  explicit EntryBatch(std::int64_t batch)
+      : entries_(static_cast<std::size_t>(batch), Entry{0, 1, 0, std::string(kEntryBytes, 'x')}) {}
+  const std::vector<Entry>& next() {
+    for (Entry& e : entries_) e.index = index_++;
+    return entries_;
+  }
+
+ private:
+  std::vector<Entry> entries_;
+  std::uint64_t index_ = 1;
+};
+
+/// Mean microseconds per iteration of `total`.
+double perBatchUs(const benchmark::State& state, std::chrono::steady_clock::duration total) {
+  return std::chrono::duration<double, std::micro>(total).count() /
+         static_cast<double>(state.iterations());
+}
+
 /// The physical limit's log: each append() is one pwrite + one fdatasync at the end of what was
 /// written, into a file preallocated like a WAL segment. At the end of the file it continues in a
 /// fresh preallocated file (as the WAL cuts a segment) instead of wrapping around: on ext4 an
@@ -90,20 +119,15 @@ void BM_WalAppendSync(benchmark::State& state) {
   const std::int64_t batch = state.range(0);
   ScratchDir dir("bench-wal");
   detcd::env::PosixDisk disk;
-  detcd::wal::Wal::Options options;
-  options.segmentBytes = kSegmentBytes;
-  auto created = detcd::wal::Wal::create(disk, dir.path + "/wal", "bench", options);
+  auto created = createWal(disk, dir.path);
   if (!created) {
     state.SkipWithError(created.error().message().c_str());
     return;
   }
   auto& wal = **created;
-  std::vector<Entry> entries(static_cast<std::size_t>(batch),
-                             Entry{0, 1, 0, std::string(kEntryBytes, 'x')});
-  std::uint64_t index = 1;
+  EntryBatch entries(batch);
   for (auto _ : state) {
-    for (Entry& e : entries) e.index = index++;
-    if (auto e = wal.append(entries)) state.SkipWithError(e.message().c_str());
+    if (auto e = wal.append(entries.next())) state.SkipWithError(e.message().c_str());
     if (auto e = wal.sync()) state.SkipWithError(e.message().c_str());
   }
   setCounters(state, batch);
@@ -139,30 +163,26 @@ void BM_WalVsBareInterleaved(benchmark::State& state) {
   const std::int64_t batch = state.range(0);
   ScratchDir dir("bench-interleaved");
   detcd::env::PosixDisk disk;
-  detcd::wal::Wal::Options options;
-  options.segmentBytes = kSegmentBytes;
-  auto created = detcd::wal::Wal::create(disk, dir.path + "/wal", "bench", options);
+  auto created = createWal(disk, dir.path);
   BareLog bare(dir.path);
   if (!created || !bare.open()) {
     state.SkipWithError("cannot create the WAL or the preallocated file");
     return;
   }
   auto& wal = **created;
-  std::vector<Entry> entries(static_cast<std::size_t>(batch),
-                             Entry{0, 1, 0, std::string(kEntryBytes, 'x')});
+  EntryBatch entries(batch);
   const std::string bytes(static_cast<std::size_t>(batch) * kEntryBytes, 'x');
-  std::uint64_t index = 1;
   Clock::duration walTime{};
   Clock::duration appendTime{};  // the part of walTime spent in append(): encoding, in memory
   Clock::duration bareTime{};
   bool walFirst = true;
   for (auto _ : state) {
-    for (Entry& e : entries) e.index = index++;
+    const std::vector<Entry>& batchEntries = entries.next();
     // Alternate which goes first, so that neither always follows the other's fdatasync.
     for (int turn = 0; turn < 2; ++turn) {
       const auto start = Clock::now();
       if ((turn == 0) == walFirst) {
-        if (auto e = wal.append(entries)) state.SkipWithError(e.message().c_str());
+        if (auto e = wal.append(batchEntries)) state.SkipWithError(e.message().c_str());
         const auto appended = Clock::now();
         if (auto e = wal.sync()) state.SkipWithError(e.message().c_str());
         const auto synced = Clock::now();
@@ -175,14 +195,10 @@ void BM_WalVsBareInterleaved(benchmark::State& state) {
     }
     walFirst = !walFirst;
   }
-  const auto perBatchUs = [&](Clock::duration d) {
-    return std::chrono::duration<double, std::micro>(d).count() /
-           static_cast<double>(state.iterations());
-  };
-  state.counters["wal_us"] = perBatchUs(walTime);
-  state.counters["append_us"] = perBatchUs(appendTime);
-  state.counters["bare_us"] = perBatchUs(bareTime);
-  state.counters["wal/bare"] = perBatchUs(bareTime) / perBatchUs(walTime);
+  state.counters["wal_us"] = perBatchUs(state, walTime);
+  state.counters["append_us"] = perBatchUs(state, appendTime);
+  state.counters["bare_us"] = perBatchUs(state, bareTime);
+  state.counters["wal/bare"] = perBatchUs(state, bareTime) / perBatchUs(state, walTime);
 }
 BENCHMARK(BM_WalVsBareInterleaved)->Arg(1)->Arg(10)->Arg(100)->UseRealTime();
 
@@ -229,12 +245,8 @@ void BM_BareFreshVsOverwrite(benchmark::State& state) {
     offset += bytes.size();
     freshFirst = !freshFirst;
   }
-  const auto perBatchUs = [&](Clock::duration d) {
-    return std::chrono::duration<double, std::micro>(d).count() /
-           static_cast<double>(state.iterations());
-  };
-  state.counters["fresh_us"] = perBatchUs(freshTime);
-  state.counters["overwrite_us"] = perBatchUs(overwriteTime);
+  state.counters["fresh_us"] = perBatchUs(state, freshTime);
+  state.counters["overwrite_us"] = perBatchUs(state, overwriteTime);
 }
 BENCHMARK(BM_BareFreshVsOverwrite)->Arg(1)->Arg(10)->Arg(100)->UseRealTime();
 

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <variant>
@@ -51,6 +52,12 @@ class Error {
   std::uint64_t offset_ = 0;
   std::error_code io_;
 };
+
+/// kIo: "`what` `path`: <errno text>" (e.g. what = "fdatasync"), with file() `path`, io() `ec`.
+Error ioError(std::string_view what, const std::string& path, std::error_code ec);
+
+/// kCorrupt: "wal corrupt: `path` at offset `offset`: `what`", with file() and offset() set.
+Error corrupt(const std::string& path, std::uint64_t offset, std::string_view what);
 
 /// A T or an Error (which must not be success).
 template <class T>

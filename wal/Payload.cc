@@ -17,12 +17,10 @@ std::optional<Message> parse(std::string_view data) {
 }  // namespace
 
 std::string encodeEntry(const Entry& entry) {
-  walpb::Entry m;
-  m.set_index(entry.index);
-  m.set_term(entry.term);
-  m.set_type(entry.type);
-  m.set_data(entry.data);
-  return m.SerializeAsString();
+  EntryEncoder encoder;
+  std::string out(encoder.load(entry), '\0');
+  encoder.write(out);
+  return out;
 }
 
 std::string encodeHardState(const HardState& state) {

@@ -16,13 +16,15 @@ class Entry;
 
 namespace detcd::wal {
 
+/// One entry's record data: what a fresh EntryEncoder writes (the one encoding of walpb.Entry).
 std::string encodeEntry(const Entry& entry);
 std::string encodeHardState(const HardState& state);
 std::string encodeSnapshotMarker(const SnapshotMarker& marker);
 
-/// Encodes entries as encodeEntry() does, but into a buffer the caller provides, with one
-/// walpb::Entry reused from entry to entry: after the first entries no allocation and a single
-/// copy of the data (the WAL's append path; docs/performance-wal.md). Not thread-safe.
+/// Encodes entries into a buffer the caller provides, with one walpb::Entry reused from entry to
+/// entry: after the first entries no allocation and a single copy of the data (the WAL's append
+/// path; docs/performance-wal.md). Reuse carries nothing over: the bytes equal encodeEntry()'s,
+/// which is a fresh encoder. Not thread-safe.
 class EntryEncoder {
  public:
   EntryEncoder();

@@ -44,6 +44,16 @@ std::optional<CrcRecord> decodeCrcRecord(std::string_view data) {
   return CrcRecord{boost::endian::load_little_u32(p), boost::endian::load_little_u64(p + 4)};
 }
 
+std::uint32_t encodeSegmentHeader(const std::vector<std::pair<RecordType, std::string>>& records,
+                                  std::uint32_t prevCrc, std::string& out) {
+  std::uint64_t headerBytes = frameBytes(kCrcRecordBytes);
+  for (const auto& record : records) headerBytes += frameBytes(record.second.size());
+  std::uint32_t crc =
+      encodeFrame(RecordType::kCrc, encodeCrcRecord({prevCrc, headerBytes}), 0, prevCrc, out);
+  for (const auto& [type, data] : records) crc = encodeFrame(type, data, 0, crc, out);
+  return crc;
+}
+
 SegmentScan scanSegment(std::string_view segment) {
   SegmentScan scan;
   std::uint64_t offset = 0;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "wal/Record.h"
@@ -35,6 +36,12 @@ struct CrcRecord {
 constexpr std::size_t kCrcRecordBytes = 12;
 std::string encodeCrcRecord(const CrcRecord& record);
 std::optional<CrcRecord> decodeCrcRecord(std::string_view data);
+
+/// Appends a segment's header to `out`: a crc record continuing `prevCrc` whose headerBytes is the
+/// length of the whole header, then `records` (type and data), all with syncedEnd 0 (the header is
+/// durable before the segment is named). Returns the running CRC after the header.
+std::uint32_t encodeSegmentHeader(const std::vector<std::pair<RecordType, std::string>>& records,
+                                  std::uint32_t prevCrc, std::string& out);
 
 /// The result of reading one segment's bytes, before any policy is applied.
 struct SegmentScan {

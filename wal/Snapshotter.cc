@@ -15,10 +15,6 @@ namespace {
 constexpr std::string_view kMagic = "dsnp";
 constexpr std::size_t kFileHeaderBytes = 16;
 
-Error ioError(const std::string& what, const std::string& path, std::error_code ec) {
-  return Error(ErrorCode::kIo, fmt::format("{} {}: {}", what, path, ec.message()), path, 0, ec);
-}
-
 std::optional<std::pair<std::uint64_t, std::uint64_t>> parseName(std::string_view name) {
   // "<16 hex>-<16 hex>.snap": the same shape as a segment name.
   if (name.size() != 38 || !name.ends_with(".snap")) return std::nullopt;
@@ -172,12 +168,8 @@ Result<Snapshotter::Loaded> Snapshotter::loadNewest(
     const auto [term, index] = *parseName(*it);
     if (acceptable && !acceptable(SnapshotMarker{index, term})) continue;
     const std::string path = joinPath(dir_, *it);
-    auto file = disk_.open(path, {});
-    if (!file) return ioError("open", path, file.error());
-    auto size = (*file)->size();
-    if (!size) return ioError("stat", path, size.error());
-    auto bytes = (*file)->read(0, *size);
-    if (!bytes) return ioError("read", path, bytes.error());
+    auto bytes = readWhole(disk_, path);
+    if (!bytes) return bytes.error();
     auto snapshot = decodeSnapshotFile(*bytes);
     std::string reason;
     if (!snapshot) {

@@ -8,15 +8,6 @@
 namespace detcd::wal {
 namespace {
 
-Error ioError(std::string what, const std::string& path, std::error_code ec) {
-  return Error(ErrorCode::kIo, fmt::format("{} {}: {}", what, path, ec.message()), path, 0, ec);
-}
-
-Error corrupt(const std::string& path, std::uint64_t offset, const std::string& what) {
-  return Error(ErrorCode::kCorrupt,
-               fmt::format("wal corrupt: {} at offset {}: {}", path, offset, what), path, offset);
-}
-
 /// Removes leftovers of interrupted cuts; they were never part of the log.
 Error removeTempFiles(env::Disk& disk, const std::string& dir,
                       const std::vector<std::string>& names) {
@@ -286,12 +277,9 @@ Error Wal::startSegment(SegmentName name, bool first) {
   std::vector<std::pair<RecordType, std::string>> records = {{RecordType::kMetadata, metadata_}};
   if (first) records.emplace_back(RecordType::kSnapshot, encodeSnapshotMarker({}));
   if (hardState_) records.emplace_back(RecordType::kHardState, encodeHardState(*hardState_));
-  std::uint64_t headerBytes = frameBytes(kCrcRecordBytes);
-  for (const auto& record : records) headerBytes += frameBytes(record.second.size());
   std::string header;
-  std::uint32_t crc = encodeFrame(RecordType::kCrc, encodeCrcRecord({runningCrc_, headerBytes}),
-                                  0, runningCrc_, header);
-  for (const auto& [type, data] : records) crc = encodeFrame(type, data, 0, crc, header);
+  const std::uint32_t crc = encodeSegmentHeader(records, runningCrc_, header);
+  const std::uint64_t headerBytes = header.size();
 
   // Named only once durable: temp file, preallocate, write, fdatasync, rename, directory fsync.
   const std::string path = joinPath(dir_, name.file());

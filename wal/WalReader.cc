@@ -5,16 +5,6 @@
 #include <cerrno>
 
 namespace detcd::wal {
-namespace {
-
-Error ioError(const std::string& what, const std::string& path, std::error_code ec) {
-  return Error(ErrorCode::kIo, fmt::format("{} {}: {}", what, path, ec.message()), path, 0, ec);
-}
-
-Error corrupt(const std::string& path, std::uint64_t offset, const std::string& what) {
-  return Error(ErrorCode::kCorrupt,
-               fmt::format("wal corrupt: {} at offset {}: {}", path, offset, what), path, offset);
-}
 
 Result<std::string> readWhole(env::Disk& disk, const std::string& path) {
   auto file = disk.open(path, {});
@@ -25,8 +15,6 @@ Result<std::string> readWhole(env::Disk& disk, const std::string& path) {
   if (!content) return ioError("read", path, content.error());
   return std::move(*content);
 }
-
-}  // namespace
 
 std::string joinPath(const std::string& dir, const std::string& file) {
   return dir.empty() ? file : dir + "/" + file;

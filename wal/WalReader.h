@@ -17,6 +17,9 @@ namespace detcd::wal {
 /// `dir` + "/" + `file`.
 std::string joinPath(const std::string& dir, const std::string& file);
 
+/// The whole content of the file `path`. Errors: kIo (open, stat or read failed).
+Result<std::string> readWhole(env::Disk& disk, const std::string& path);
+
 /// The directory holding `path`: its prefix before the last '/', or, when it has none, the
 /// directory relative paths resolve against ("." on a real disk, the root "" on the simulated one).
 std::string parentDir(env::Disk& disk, const std::string& path);

@@ -1,4 +1,4 @@
-// Record payloads: the reusable entry encoder against encodeEntry().
+// Record payloads: a reused entry encoder against a fresh one (encodeEntry()), and decoding.
 #include "wal/Payload.h"
 
 #include <gtest/gtest.h>

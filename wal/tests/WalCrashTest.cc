@@ -17,42 +17,26 @@ namespace detcd::wal {
 namespace {
 
 using testing::CrashingDisk;
+using testing::LogModel;
+using testing::LogState;
 using testing::makeEntries;
 using testing::SimHarness;
 
 constexpr const char* kWalDir = "node/wal";
 constexpr const char* kSnapDir = "node/snap";
 
-/// The log and HardState after some prefix of the records appended.
-struct LogState {
-  std::vector<Entry> log;  // log[i] has index i + 1
-  HardState hardState;
-  bool operator==(const LogState&) const = default;
-};
-
 /// Runs the workload on `disk` until it ends or a call fails (after the crash), recording what
 /// was acknowledged and every state the log passed through since.
-struct Workload {
+struct Workload : LogModel {
   explicit Workload(env::Disk& d) : disk(d) {}
 
-  void appendRecords(const std::vector<Entry>& entries) {
-    for (const Entry& e : entries) {
-      current.log.resize(e.index - 1);
-      current.log.push_back(e);
-      candidates.push_back(current);
-    }
-  }
-  void appendHardState(const HardState& hs) {
-    current.hardState = hs;
-    candidates.push_back(current);
-  }
   /// A save: entries then HardState then sync.
   bool save(Wal& wal, const std::vector<Entry>& entries, const HardState& hs) {
-    appendRecords(entries);
+    appendEntries(entries);
     appendHardState(hs);
     if (wal.save(entries, hs)) return false;
     acked = current;
-    candidates = {current};
+    acknowledge();
     return true;
   }
 
@@ -87,9 +71,7 @@ struct Workload {
   }
 
   env::Disk& disk;
-  LogState current;
   LogState acked;
-  std::vector<LogState> candidates{LogState{}};
   bool walCreated = false;
   SnapshotMarker ackedMarker;
   std::optional<Snapshot> ackedSnapshot;

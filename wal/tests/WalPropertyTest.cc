@@ -12,6 +12,8 @@
 namespace detcd::wal {
 namespace {
 
+using testing::LogModel;
+using testing::LogState;
 using testing::makeEntries;
 using testing::SimHarness;
 
@@ -40,12 +42,6 @@ rc::Gen<Op> genOp() {
       rc::gen::inRange(0, 3));
 }
 
-struct LogState {
-  std::vector<Entry> log;  // log[i] has index i + 1
-  HardState hardState;
-  bool operator==(const LogState&) const = default;
-};
-
 RC_GTEST_PROP(WalPropertyTest, RecoversAStateBetweenTheLastSyncAndTheLastAppend, ()) {
   const auto seed = *rc::gen::arbitrary<std::uint64_t>().as("disk seed");
   const auto ops = *rc::gen::container<std::vector<Op>>(genOp()).as("ops");
@@ -58,16 +54,8 @@ RC_GTEST_PROP(WalPropertyTest, RecoversAStateBetweenTheLastSyncAndTheLastAppend,
   RC_ASSERT(created.ok());
   std::unique_ptr<Wal> wal = std::move(*created);
 
-  LogState current;
-  std::vector<LogState> candidates{current};  // states since the last acknowledged sync
+  LogModel model;
   std::uint64_t term = 1;
-  const auto appended = [&](const std::vector<Entry>& entries) {
-    for (const Entry& e : entries) {
-      current.log.resize(e.index - 1);
-      current.log.push_back(e);
-      candidates.push_back(current);
-    }
-  };
   const auto crashAndReopen = [&](sim::CrashMode mode) {
     wal.reset();
     h.disk.setCrashMode(mode);
@@ -75,27 +63,28 @@ RC_GTEST_PROP(WalPropertyTest, RecoversAStateBetweenTheLastSyncAndTheLastAppend,
     auto opened = Wal::open(h.disk, "n/wal", {}, options);
     if (!opened) RC_FAIL("open failed: " + opened.error().message());
     const LogState recovered{opened->recovered.entries, opened->recovered.hardState};
-    const bool known = std::find(candidates.begin(), candidates.end(), recovered) !=
-                       candidates.end();
+    const bool known = std::find(model.candidates.begin(), model.candidates.end(), recovered) !=
+                       model.candidates.end();
     if (!known) {
       RC_FAIL(fmt::format("recovered {} entries, commit {}: not a state between the "
                                         "last sync ({} entries) and the last append ({})",
                                         recovered.log.size(), recovered.hardState.commit,
-                                        candidates.front().log.size(), current.log.size()));
+                                        model.candidates.front().log.size(),
+                                        model.current.log.size()));
     }
-    current = recovered;
-    candidates = {current};
+    model.current = recovered;
+    model.acknowledge();
     wal = std::move(opened->wal);
-    RC_ASSERT(wal->lastIndex() == current.log.size());
+    RC_ASSERT(wal->lastIndex() == model.current.log.size());
   };
 
   for (const Op& op : ops) {
-    const std::uint64_t last = current.log.size();
+    const std::uint64_t last = model.current.log.size();
     switch (op.kind) {
       case Op::Kind::kAppend: {
         const auto entries = makeEntries(last + 1, op.count, term, op.bytes);
         RC_ASSERT(!wal->append(entries));
-        appended(entries);
+        model.appendEntries(entries);
         break;
       }
       case Op::Kind::kOverwrite: {
@@ -104,23 +93,22 @@ RC_GTEST_PROP(WalPropertyTest, RecoversAStateBetweenTheLastSyncAndTheLastAppend,
         const std::uint64_t from = std::max<std::uint64_t>(1, last + 1 - back);
         const auto entries = makeEntries(from, op.count, term, op.bytes);
         RC_ASSERT(!wal->append(entries));
-        appended(entries);
+        model.appendEntries(entries);
         break;
       }
       case Op::Kind::kHardState: {
         const HardState hs{term, static_cast<std::uint64_t>(op.count), last};
         RC_ASSERT(!wal->saveHardState(hs));
-        current.hardState = hs;
-        candidates.push_back(current);
+        model.appendHardState(hs);
         break;
       }
       case Op::Kind::kSync:
         RC_ASSERT(!wal->sync());
-        candidates = {current};
+        model.acknowledge();
         break;
       case Op::Kind::kCut:
         RC_ASSERT(!wal->cut());
-        candidates = {current};
+        model.acknowledge();
         break;
       case Op::Kind::kCrash:
         crashAndReopen(static_cast<sim::CrashMode>(op.mode + 1));

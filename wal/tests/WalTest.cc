@@ -335,18 +335,6 @@ TEST(WalMisdirectedTest, AMisdirectedWriteOfTheLastBatchIsCorruption) {
   EXPECT_EQ(refused, 20);
 }
 
-/// A segment's bytes, hand-made: a crc record continuing `startCrc`, then `records` (all counted
-/// as header, synced before the segment was named). Returns the running CRC at its end.
-std::uint32_t handMadeSegment(const std::vector<std::pair<RecordType, std::string>>& records,
-                              std::uint32_t startCrc, std::string& out) {
-  std::uint64_t headerBytes = frameBytes(kCrcRecordBytes);
-  for (const auto& r : records) headerBytes += frameBytes(r.second.size());
-  std::uint32_t crc = encodeFrame(RecordType::kCrc, encodeCrcRecord({startCrc, headerBytes}), 0,
-                                  startCrc, out);
-  for (const auto& [type, data] : records) crc = encodeFrame(type, data, 0, crc, out);
-  return crc;
-}
-
 TEST_F(WalTest, RecordsWithIntactCrcsThatContradictEachOtherAreCorruption) {
   ASSERT_FALSE(h.disk.mkdir(kDir));
   const std::string seg0 = std::string(kDir) + "/0000000000000000-0000000000000000.wal";
@@ -376,12 +364,13 @@ TEST_F(WalTest, RecordsWithIntactCrcsThatContradictEachOtherAreCorruption) {
   for (const Case& c : cases) {
     const auto names = h.disk.list(kDir);
     for (const auto& name : *names) ASSERT_FALSE(h.disk.unlink(std::string(kDir) + "/" + name));
+    // Hand-made segments: all their records are header, durable before the segment was named.
     std::string first;
-    const std::uint32_t crc = handMadeSegment(c.first, 0, first);
+    const std::uint32_t crc = encodeSegmentHeader(c.first, 0, first);
     write(seg0, first);
     if (!c.second.empty()) {
       std::string second;
-      handMadeSegment(c.second, crc, second);
+      encodeSegmentHeader(c.second, crc, second);
       write(seg1, second);
     }
     auto opened = open();

@@ -105,6 +105,19 @@ env::Result<std::vector<std::string>> CrashingDisk::list(const std::string& path
 }
 bool CrashingDisk::exists(const std::string& path) { return inner_.exists(path); }
 
+void LogModel::appendEntries(const std::vector<Entry>& entries) {
+  for (const Entry& e : entries) {
+    current.log.resize(e.index - 1);
+    current.log.push_back(e);
+    candidates.push_back(current);
+  }
+}
+
+void LogModel::appendHardState(const HardState& state) {
+  current.hardState = state;
+  candidates.push_back(current);
+}
+
 std::vector<Entry> makeEntries(std::uint64_t first, std::uint64_t count, std::uint64_t term,
                                std::size_t bytes) {
   std::vector<Entry> out;

@@ -63,6 +63,26 @@ class CrashingDisk final : public env::Disk {
   bool crashed_ = false;
 };
 
+/// The log and HardState after some prefix of the records appended.
+struct LogState {
+  std::vector<Entry> log;  ///< log[i] has index i + 1
+  HardState hardState;
+  bool operator==(const LogState&) const = default;
+};
+
+/// What a crash may leave of a WAL: `current` is the state after every record appended,
+/// `candidates` every state since the last acknowledged sync(), the acknowledged one first.
+struct LogModel {
+  /// One state per entry; an entry replaces a conflicting suffix, as recovery does.
+  void appendEntries(const std::vector<Entry>& entries);
+  void appendHardState(const HardState& state);
+  /// A sync() succeeded (or recovery found `current`): only `current` remains possible.
+  void acknowledge() { candidates = {current}; }
+
+  LogState current;
+  std::vector<LogState> candidates{LogState{}};
+};
+
 /// Entries [first, first + count) of `term`, each with `bytes` bytes of data derived from its
 /// index and term.
 std::vector<Entry> makeEntries(std::uint64_t first, std::uint64_t count, std::uint64_t term,
