@@ -147,21 +147,6 @@ SimRaftCluster::SimRaftCluster(const SimChaosOptions& options)
 
 SimRaftCluster::~SimRaftCluster() = default;
 
-void SimRaftCluster::checkRead(std::uint64_t id, const ReadState& rs) {
-  auto it = reads_.find(rs.requestCtx);
-  if (it == reads_.end()) return;  // answered twice (a duplicated message): checked once
-  // Linearizable read (Raft thesis §6.4): the read index covers every entry known to be
-  // committed anywhere when the read was requested.
-  if (rs.index < it->second) {
-    throw std::runtime_error(fmt::format(
-        "ReadIndex: node {} answered read {} with index {}, but index {} was already committed "
-        "when it was requested",
-        id, rs.requestCtx, rs.index, it->second));
-  }
-  reads_.erase(it);
-  ++stats_.reads;
-}
-
 bool SimRaftCluster::onNode(std::uint64_t id, const std::function<void(NodeDriver&)>& body) {
   sim::Host& host = sim_.host(id);
   if (host.loop().admit(host.incarnation()) != sim::NodeLoop::Admission::kRun) return false;
@@ -181,14 +166,6 @@ std::uint64_t SimRaftCluster::someLeader() {
   }
   if (leaders.empty()) return ids_[rng_.below(ids_.size())];
   return leaders[rng_.below(leaders.size())];
-}
-
-std::uint64_t SimRaftCluster::highestCommit() {
-  std::uint64_t commit = 0;
-  for (auto& d : drivers_) {
-    if (d->up()) commit = std::max(commit, d->node().raft().log().committed());
-  }
-  return commit;
 }
 
 void SimRaftCluster::injectFault() {
@@ -283,9 +260,9 @@ void SimRaftCluster::clientOp() {
   }
   if (rng_.chance(read_)) {
     const std::string ctx = fmt::format("r{}-{}", sim_.now().count(), via);
-    const std::uint64_t committed = highestCommit();
+    const std::uint64_t committed = highestCommit(drivers_);
     onNode(via, [&](NodeDriver& d) {
-      reads_[ctx] = committed;
+      reads_.requested(ctx, committed);
       d.node().readIndex(ctx);
       d.observe();
     });
@@ -318,13 +295,7 @@ std::set<std::uint64_t> mentioned(const raftpb::ConfState& cs) {
 }  // namespace
 
 void SimRaftCluster::shutDownRemovedNodes() {
-  const NodeDriver* newest = nullptr;
-  for (auto& d : drivers_) {
-    if (newest == nullptr || d->stateMachine().appliedIndex > newest->stateMachine().appliedIndex) {
-      newest = d.get();
-    }
-  }
-  const std::set<std::uint64_t> members = mentioned(newest->confState());
+  const std::set<std::uint64_t> members = mentioned(newestConfState(drivers_));
   std::set<std::uint64_t> needed = members;
   for (std::uint64_t id : members) {
     if (drivers_[id - 1]->up()) needed.merge(mentioned(drivers_[id - 1]->confState()));
@@ -362,15 +333,9 @@ void SimRaftCluster::liveness() {
   for (std::uint64_t id : ids_) {
     if (drivers_[id - 1]->up()) running.push_back(id);
   }
-  // The bound grows with the backlog: with one entry per MsgApp, a follower that missed n
-  // entries needs about n round trips.
-  std::uint64_t minCommit = UINT64_MAX, maxLast = 0;
-  for (std::uint64_t id : running) {
-    const Raft& r = drivers_[id - 1]->node().raft();
-    minCommit = std::min(minCommit, r.log().committed());
-    maxLast = std::max(maxLast, r.log().lastIndex());
-  }
-  const env::Nanos bound = opts_.livenessBound + 4 * opts_.tick * static_cast<std::int64_t>(maxLast - minCommit);
+  // The bound grows with the replication backlog (four ticks per entry).
+  const env::Nanos bound = opts_.livenessBound +
+                           4 * opts_.tick * static_cast<std::int64_t>(replicationBacklog(drivers_));
   for (int k = 0; k < opts_.livenessProposals; ++k) {
     const std::string data = fmt::format("live-{}", k);
     const env::Nanos start = sim_.now();
