@@ -46,7 +46,9 @@ class RaftProcess final : public sim::Process {
         env_.transport.send(m.to(), m.SerializeAsString());
         // The transport reports a snapshot as sent; a lost one is retried after the follower
         // rejects the next append (etcd's ReportSnapshot).
-        if (m.type() == raftpb::MsgSnap) driver_.node().reportSnapshot(m.to(), SnapshotStatus::Finish);
+        if (m.type() == raftpb::MsgSnap) {
+          driver_.node().reportSnapshot(m.to(), SnapshotStatus::Finish);
+        }
       }
     }
     traceRole();
@@ -83,7 +85,9 @@ class RaftProcess final : public sim::Process {
 
 std::string simReplayCommand(const SimChaosOptions& o) {
   std::string mutation;
-  if (o.mutations.commitPreviousTermReplicas) mutation = " DETCD_RAFT_MUTATION=commit-previous-term";
+  if (o.mutations.commitPreviousTermReplicas) {
+    mutation = " DETCD_RAFT_MUTATION=commit-previous-term";
+  }
   if (o.mutations.grantTwoVotesPerTerm) mutation = " DETCD_RAFT_MUTATION=double-vote";
   if (o.mutations.skipUpToDateCheck) mutation = " DETCD_RAFT_MUTATION=skip-up-to-date";
   return fmt::format(
@@ -125,11 +129,11 @@ SimRaftCluster::SimRaftCluster(const SimChaosOptions& options)
   c.maxSizePerMsg = rng_.chance(0.5) ? 1 : 64 + rng_.below(1024);
   c.mutations = opts_.mutations;
   faults_ = fmt::format(
-      "loss={:.3f} dup={:.3f} reorder={:.3f} churn={:.3f} partition={:.3f} heal={:.3f} crash={:.4f} "
-      "restart={:.3f} pause={:.4f} drift={:.4f} propose={:.2f} read={:.2f} confChange={:.4f} "
-      "compact={:.3f} prevote={} checkquorum={}",
-      link_.loss, link_.duplicate, link_.reorder, churn_, partition_, heal_, crash_, restart_, pause_,
-      drift_, propose_, read_, confChange_, compact_, c.preVote, c.checkQuorum);
+      "loss={:.3f} dup={:.3f} reorder={:.3f} churn={:.3f} partition={:.3f} heal={:.3f} "
+      "crash={:.4f} restart={:.3f} pause={:.4f} drift={:.4f} propose={:.2f} read={:.2f} "
+      "confChange={:.4f} compact={:.3f} prevote={} checkquorum={}",
+      link_.loss, link_.duplicate, link_.reorder, churn_, partition_, heal_, crash_, restart_,
+      pause_, drift_, propose_, read_, confChange_, compact_, c.preVote, c.checkQuorum);
   sim_.network().setDefaultLink(link_);
 
   raftpb::ConfState cs;
@@ -161,8 +165,8 @@ bool SimRaftCluster::onNode(std::uint64_t id, const std::function<void(NodeDrive
 std::uint64_t SimRaftCluster::someLeader() {
   std::vector<std::uint64_t> leaders;
   for (std::uint64_t id : ids_) {
-    const NodeDriver& d = *drivers_[id - 1];
-    if (d.up() && drivers_[id - 1]->node().raft().state() == StateType::Leader) leaders.push_back(id);
+    NodeDriver& d = *drivers_[id - 1];
+    if (d.up() && d.node().raft().state() == StateType::Leader) leaders.push_back(id);
   }
   if (leaders.empty()) return ids_[rng_.below(ids_.size())];
   return leaders[rng_.below(leaders.size())];
