@@ -54,12 +54,11 @@ Mutations mutationFromName(const std::string& name) {
 
 // Runs one seed; returns an empty string on success, else the failure and replay command.
 std::string runOne(const ChaosOptions& o) {
+  ChaosCluster c(o);
   try {
-    ChaosCluster c(o);
     c.run();
     return "";
   } catch (const std::exception& e) {
-    ChaosCluster c(o);
     return fmt::format("{}\nfaults: {}\nreplay: {}", e.what(), c.describeFaults(),
                        replayCommand(o));
   }
@@ -185,11 +184,12 @@ INSTANTIATE_TEST_SUITE_P(
 // --- The same properties on the deterministic simulator (sim/) --------------------------
 
 std::string runOneSim(const SimChaosOptions& o) {
+  SimRaftCluster cluster(o);
   try {
-    SimRaftCluster(o).run();
+    cluster.run();
     return "";
   } catch (const std::exception& e) {
-    return fmt::format("{}\nfaults: {}\nreplay: {}", e.what(), SimRaftCluster(o).describeFaults(),
+    return fmt::format("{}\nfaults: {}\nreplay: {}", e.what(), cluster.describeFaults(),
                        simReplayCommand(o));
   }
 }
