@@ -4,16 +4,15 @@
 
 #include <algorithm>
 
+#include "raft/tests/MutationNames.h"
+
 namespace detcd::raft::testing {
 
 std::string replayCommand(const ChaosOptions& o) {
   return fmt::format(
-      "DETCD_RAFT_CHAOS_SEED={} DETCD_RAFT_CHAOS_NODES={} DETCD_RAFT_CHAOS_TICKS={}{}{}{} "
+      "DETCD_RAFT_CHAOS_SEED={} DETCD_RAFT_CHAOS_NODES={} DETCD_RAFT_CHAOS_TICKS={}{} "
       "build/tests/raft_chaos_test --gtest_filter=ChaosTest.ReplaySeed",
-      o.seed, o.nodes, o.faultTicks,
-      o.mutations.commitPreviousTermReplicas ? " DETCD_RAFT_MUTATION=commit-previous-term" : "",
-      o.mutations.grantTwoVotesPerTerm ? " DETCD_RAFT_MUTATION=double-vote" : "",
-      o.mutations.skipUpToDateCheck ? " DETCD_RAFT_MUTATION=skip-up-to-date" : "");
+      o.seed, o.nodes, o.faultTicks, mutationEnv(o.mutations));
 }
 
 ChaosCluster::ChaosCluster(const ChaosOptions& opts)

@@ -23,6 +23,7 @@
 #include <iostream>
 
 #include "raft/tests/ChaosCluster.h"
+#include "raft/tests/MutationNames.h"
 #include "raft/tests/SimRaftCluster.h"
 
 namespace detcd::raft::testing {
@@ -35,21 +36,6 @@ const bool kDefaultParams = [] { return setenv("RC_PARAMS", "max_success=500", 0
 std::string envOr(const char* name, const std::string& dflt) {
   const char* v = std::getenv(name);
   return v ? std::string(v) : dflt;
-}
-
-Mutations mutationFromName(const std::string& name) {
-  Mutations m;
-  if (name == "commit-previous-term") {
-    m.commitPreviousTermReplicas = true;
-  } else if (name == "double-vote") {
-    m.grantTwoVotesPerTerm = true;
-  } else if (name == "skip-up-to-date") {
-    m.skipUpToDateCheck = true;
-  } else if (!name.empty()) {
-    throw std::invalid_argument("unknown DETCD_RAFT_MUTATION '" + name +
-                                "' (commit-previous-term, double-vote, skip-up-to-date)");
-  }
-  return m;
 }
 
 // Runs one seed; returns an empty string on success, else the failure and replay command.

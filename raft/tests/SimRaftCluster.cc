@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "raft/Raft.h"
+#include "raft/tests/MutationNames.h"
 
 namespace detcd::raft::testing {
 namespace {
@@ -84,16 +85,10 @@ class RaftProcess final : public sim::Process {
 }  // namespace
 
 std::string simReplayCommand(const SimChaosOptions& o) {
-  std::string mutation;
-  if (o.mutations.commitPreviousTermReplicas) {
-    mutation = " DETCD_RAFT_MUTATION=commit-previous-term";
-  }
-  if (o.mutations.grantTwoVotesPerTerm) mutation = " DETCD_RAFT_MUTATION=double-vote";
-  if (o.mutations.skipUpToDateCheck) mutation = " DETCD_RAFT_MUTATION=skip-up-to-date";
   return fmt::format(
       "DETCD_RAFT_SIM_SEED={} DETCD_RAFT_SIM_NODES={} DETCD_RAFT_SIM_SECONDS={}{} "
       "build/tests/raft_chaos_test --gtest_filter=SimChaosTest.ReplaySeed",
-      o.seed, o.nodes, o.faultPhase.count() / 1'000'000'000, mutation);
+      o.seed, o.nodes, o.faultPhase.count() / 1'000'000'000, mutationEnv(o.mutations));
 }
 
 SimRaftCluster::SimRaftCluster(const SimChaosOptions& options)
