@@ -128,6 +128,10 @@ struct MutationCase {
   Mutations mutations;
 };
 
+// GoogleTest shows the parameter beside each test's name (and so in its ctest name); without
+// this it dumps the struct's bytes, pointer included, and the name changes with every build.
+void PrintTo(const MutationCase& c, std::ostream* os) { *os << c.name; }
+
 class MutationTest : public ::testing::TestWithParam<MutationCase> {};
 
 TEST_P(MutationTest, HarnessCatchesBrokenRule) {
