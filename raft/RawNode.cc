@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <stdexcept>
+#include <utility>
 
 #include "raft/ConfChanger.h"
 #include "raft/Storage.h"
@@ -30,20 +31,19 @@ Error RawNode::propose(const std::string& data) {
 }
 
 Error RawNode::proposeConfChange(const raftpb::ConfChange& cc) {
-  raftpb::Message m;
-  m.set_type(raftpb::MsgProp);
-  auto* e = m.add_entries();
-  e->set_type(raftpb::EntryConfChange);
-  e->set_data(cc.SerializeAsString());
-  return raft_.step(m);
+  return proposeEntry(raftpb::EntryConfChange, cc.SerializeAsString());
 }
 
 Error RawNode::proposeConfChange(const raftpb::ConfChangeV2& cc) {
+  return proposeEntry(raftpb::EntryConfChangeV2, cc.SerializeAsString());
+}
+
+Error RawNode::proposeEntry(raftpb::EntryType type, std::string data) {
   raftpb::Message m;
   m.set_type(raftpb::MsgProp);
   auto* e = m.add_entries();
-  e->set_type(raftpb::EntryConfChangeV2);
-  e->set_data(cc.SerializeAsString());
+  e->set_type(type);
+  e->set_data(std::move(data));
   return raft_.step(m);
 }
 

@@ -76,6 +76,9 @@ class RawNode {
   // forwarding is off, a transfer is in progress, or the uncommitted budget is exhausted.
   // Success means "handed to the leader", not "committed".
   Error propose(const std::string& data);
+  // Proposes a membership change as an EntryConfChange (V1) or EntryConfChangeV2 entry; the
+  // change takes effect when the application calls applyConfChange on the committed entry.
+  // Errors as for propose.
   Error proposeConfChange(const raftpb::ConfChange& cc);
   Error proposeConfChange(const raftpb::ConfChangeV2& cc);
   // Installs a committed conf-change entry's change; returns the new membership.
@@ -105,6 +108,8 @@ class RawNode {
 
  private:
   void checkPersisted(const Ready& rd) const;
+  // Steps a local MsgProp carrying one entry of `type` with `data` (etcd's confChangeToMsg).
+  Error proposeEntry(raftpb::EntryType type, std::string data);
 
   Raft raft_;
   const Storage& storage_;

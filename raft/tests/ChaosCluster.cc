@@ -4,16 +4,15 @@
 
 #include <algorithm>
 
+#include "raft/tests/MutationNames.h"
+
 namespace detcd::raft::testing {
 
 std::string replayCommand(const ChaosOptions& o) {
   return fmt::format(
-      "DETCD_RAFT_CHAOS_SEED={} DETCD_RAFT_CHAOS_NODES={} DETCD_RAFT_CHAOS_TICKS={}{}{}{} "
+      "DETCD_RAFT_CHAOS_SEED={} DETCD_RAFT_CHAOS_NODES={} DETCD_RAFT_CHAOS_TICKS={}{} "
       "build/tests/raft_chaos_test --gtest_filter=ChaosTest.ReplaySeed",
-      o.seed, o.nodes, o.faultTicks,
-      o.mutations.commitPreviousTermReplicas ? " DETCD_RAFT_MUTATION=commit-previous-term" : "",
-      o.mutations.grantTwoVotesPerTerm ? " DETCD_RAFT_MUTATION=double-vote" : "",
-      o.mutations.skipUpToDateCheck ? " DETCD_RAFT_MUTATION=skip-up-to-date" : "");
+      o.seed, o.nodes, o.faultTicks, mutationEnv(o.mutations));
 }
 
 ChaosCluster::ChaosCluster(const ChaosOptions& opts)
@@ -98,7 +97,9 @@ void ChaosCluster::pump(std::uint64_t id) {
     for (const auto& e : rep->ready.committedEntries) {
       if (e.type() == raftpb::EntryNormal && !e.data().empty()) applied_.insert(e.data());
     }
-    for (const auto& rs : rep->ready.readStates) checkReadState(id, rs);
+    for (const auto& rs : rep->ready.readStates) {
+      if (reads_.answered(id, rs)) ++stats_.reads;
+    }
     for (const auto& m : rep->messages) enqueue(m);
   }
 }
@@ -178,18 +179,8 @@ void ChaosCluster::injectFaults() {
   }
 }
 
-raftpb::ConfState ChaosCluster::newestConfState() const {
-  const NodeDriver* best = nullptr;
-  for (const auto& n : nodes_) {
-    if (!best || n->stateMachine().appliedIndex > best->stateMachine().appliedIndex) {
-      best = n.get();
-    }
-  }
-  return best->confState();
-}
-
 void ChaosCluster::proposeConfChange() {
-  raftpb::ConfState cs = newestConfState();
+  raftpb::ConfState cs = newestConfState(nodes_);
   std::set<std::uint64_t> voters(cs.voters().begin(), cs.voters().end());
   std::set<std::uint64_t> learners(cs.learners().begin(), cs.learners().end());
   raftpb::ConfChangeV2 cc;
@@ -222,35 +213,12 @@ void ChaosCluster::proposeConfChange() {
   pump(via);
 }
 
-std::uint64_t ChaosCluster::highestCommit() {
-  std::uint64_t c = 0;
-  for (std::uint64_t id = 1; id <= nodes_.size(); ++id) {
-    if (node(id).up()) c = std::max(c, node(id).node().raft().log().committed());
-  }
-  return c;
-}
-
-void ChaosCluster::checkReadState(std::uint64_t id, const ReadState& rs) {
-  auto it = reads_.find(rs.requestCtx);
-  if (it == reads_.end()) return;  // answered twice (duplicated messages): checked once
-  // Linearizable read (thesis §6.4): the read index covers every entry known to be
-  // committed anywhere when the read was requested.
-  if (rs.index < it->second) {
-    throw std::runtime_error(fmt::format(
-        "ReadIndex: node {} got read index {} for {}, but index {} was already committed "
-        "when it was requested (seed {})",
-        id, rs.index, rs.requestCtx, it->second, opts_.seed));
-  }
-  reads_.erase(it);
-  ++stats_.reads;
-}
-
 void ChaosCluster::clientOps() {
   if (chance(read_)) {
     std::uint64_t via = 1 + pick(nodes_.size());
     if (node(via).up()) {
       std::string ctx = fmt::format("r{}-{}", now_, via);
-      reads_[ctx] = highestCommit();
+      reads_.requested(ctx, highestCommit(nodes_));
       node(via).node().readIndex(ctx);
       node(via).observe();
       pump(via);
@@ -287,14 +255,8 @@ void ChaosCluster::liveness() {
   // A joint configuration left explicitly must be left by the application.
   // The bound grows with the backlog to replicate: with one entry per MsgApp and one
   // MsgApp in flight, a follower that missed n entries needs about n round trips.
-  std::uint64_t minCommit = UINT64_MAX, maxLast = 0;
-  for (std::uint64_t id = 1; id <= nodes_.size(); ++id) {
-    const Raft& r = node(id).node().raft();
-    minCommit = std::min(minCommit, r.log().committed());
-    maxLast = std::max(maxLast, r.log().lastIndex());
-  }
   const std::uint64_t bound =
-      static_cast<std::uint64_t>(opts_.livenessBoundTicks) + 4 * (maxLast - minCommit);
+      static_cast<std::uint64_t>(opts_.livenessBoundTicks) + 4 * replicationBacklog(nodes_);
   for (int k = 0; k < opts_.livenessProposals; ++k) {
     std::string data = fmt::format("live-{}", k);
     std::uint64_t start = now_;
@@ -311,7 +273,7 @@ void ChaosCluster::liveness() {
       if (!submitted || now_ - lastSubmit >= 20) {
         std::uint64_t via = all[pick(all.size())];
         (void)node(via).propose(data);
-        raftpb::ConfState now = newestConfState();
+        raftpb::ConfState now = newestConfState(nodes_);
         if (now.voters_outgoing_size() > 0 && !now.auto_leave()) {
           (void)node(via).proposeConfChange(raftpb::ConfChangeV2());
         }

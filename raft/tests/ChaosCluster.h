@@ -6,7 +6,6 @@
 // NodeDriver and checked by Invariants after every event.
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -16,6 +15,7 @@
 #include "raft/Invariants.h"
 #include "raft/NodeDriver.h"
 #include "raft/Rng.h"
+#include "raft/tests/ClusterChecks.h"
 
 namespace detcd::raft::testing {
 
@@ -73,11 +73,7 @@ class ChaosCluster {
   void injectFaults();
   std::uint64_t someLeader();  // a random current leader (or any node if none)
   void clientOps();
-  std::uint64_t highestCommit();
-  // Throws std::runtime_error if a ReadIndex answer misses a write committed before the read.
-  void checkReadState(std::uint64_t id, const ReadState& rs);
   void proposeConfChange();
-  raftpb::ConfState newestConfState() const;
   void liveness();
 
   ChaosOptions opts_;
@@ -89,8 +85,7 @@ class ChaosCluster {
   std::uint64_t seq_ = 0;
   std::vector<int> side_;          // partition side per node; all 0 = healed
   std::set<std::string> applied_;  // data of every applied normal entry
-  // Pending ReadIndex requests: context -> highest commit index anywhere at request time.
-  std::map<std::string, std::uint64_t> reads_;
+  ReadIndexChecker reads_;
   ChaosStats stats_;
   bool faultsOn_ = true;
   // Fault rates drawn per seed.

@@ -23,6 +23,7 @@
 #include <iostream>
 
 #include "raft/tests/ChaosCluster.h"
+#include "raft/tests/MutationNames.h"
 #include "raft/tests/SimRaftCluster.h"
 
 namespace detcd::raft::testing {
@@ -37,29 +38,13 @@ std::string envOr(const char* name, const std::string& dflt) {
   return v ? std::string(v) : dflt;
 }
 
-Mutations mutationFromName(const std::string& name) {
-  Mutations m;
-  if (name == "commit-previous-term") {
-    m.commitPreviousTermReplicas = true;
-  } else if (name == "double-vote") {
-    m.grantTwoVotesPerTerm = true;
-  } else if (name == "skip-up-to-date") {
-    m.skipUpToDateCheck = true;
-  } else if (!name.empty()) {
-    throw std::invalid_argument("unknown DETCD_RAFT_MUTATION '" + name +
-                                "' (commit-previous-term, double-vote, skip-up-to-date)");
-  }
-  return m;
-}
-
 // Runs one seed; returns an empty string on success, else the failure and replay command.
 std::string runOne(const ChaosOptions& o) {
+  ChaosCluster c(o);
   try {
-    ChaosCluster c(o);
     c.run();
     return "";
   } catch (const std::exception& e) {
-    ChaosCluster c(o);
     return fmt::format("{}\nfaults: {}\nreplay: {}", e.what(), c.describeFaults(),
                        replayCommand(o));
   }
@@ -143,6 +128,10 @@ struct MutationCase {
   Mutations mutations;
 };
 
+// GoogleTest shows the parameter beside each test's name (and so in its ctest name); without
+// this it dumps the struct's bytes, pointer included, and the name changes with every build.
+void PrintTo(const MutationCase& c, std::ostream* os) { *os << c.name; }
+
 class MutationTest : public ::testing::TestWithParam<MutationCase> {};
 
 TEST_P(MutationTest, HarnessCatchesBrokenRule) {
@@ -185,11 +174,12 @@ INSTANTIATE_TEST_SUITE_P(
 // --- The same properties on the deterministic simulator (sim/) --------------------------
 
 std::string runOneSim(const SimChaosOptions& o) {
+  SimRaftCluster cluster(o);
   try {
-    SimRaftCluster(o).run();
+    cluster.run();
     return "";
   } catch (const std::exception& e) {
-    return fmt::format("{}\nfaults: {}\nreplay: {}", e.what(), SimRaftCluster(o).describeFaults(),
+    return fmt::format("{}\nfaults: {}\nreplay: {}", e.what(), cluster.describeFaults(),
                        simReplayCommand(o));
   }
 }

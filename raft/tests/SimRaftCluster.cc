@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "raft/Raft.h"
+#include "raft/tests/MutationNames.h"
 
 namespace detcd::raft::testing {
 namespace {
@@ -46,7 +47,9 @@ class RaftProcess final : public sim::Process {
         env_.transport.send(m.to(), m.SerializeAsString());
         // The transport reports a snapshot as sent; a lost one is retried after the follower
         // rejects the next append (etcd's ReportSnapshot).
-        if (m.type() == raftpb::MsgSnap) driver_.node().reportSnapshot(m.to(), SnapshotStatus::Finish);
+        if (m.type() == raftpb::MsgSnap) {
+          driver_.node().reportSnapshot(m.to(), SnapshotStatus::Finish);
+        }
       }
     }
     traceRole();
@@ -82,14 +85,10 @@ class RaftProcess final : public sim::Process {
 }  // namespace
 
 std::string simReplayCommand(const SimChaosOptions& o) {
-  std::string mutation;
-  if (o.mutations.commitPreviousTermReplicas) mutation = " DETCD_RAFT_MUTATION=commit-previous-term";
-  if (o.mutations.grantTwoVotesPerTerm) mutation = " DETCD_RAFT_MUTATION=double-vote";
-  if (o.mutations.skipUpToDateCheck) mutation = " DETCD_RAFT_MUTATION=skip-up-to-date";
   return fmt::format(
       "DETCD_RAFT_SIM_SEED={} DETCD_RAFT_SIM_NODES={} DETCD_RAFT_SIM_SECONDS={}{} "
       "build/tests/raft_chaos_test --gtest_filter=SimChaosTest.ReplaySeed",
-      o.seed, o.nodes, o.faultPhase.count() / 1'000'000'000, mutation);
+      o.seed, o.nodes, o.faultPhase.count() / 1'000'000'000, mutationEnv(o.mutations));
 }
 
 SimRaftCluster::SimRaftCluster(const SimChaosOptions& options)
@@ -125,11 +124,11 @@ SimRaftCluster::SimRaftCluster(const SimChaosOptions& options)
   c.maxSizePerMsg = rng_.chance(0.5) ? 1 : 64 + rng_.below(1024);
   c.mutations = opts_.mutations;
   faults_ = fmt::format(
-      "loss={:.3f} dup={:.3f} reorder={:.3f} churn={:.3f} partition={:.3f} heal={:.3f} crash={:.4f} "
-      "restart={:.3f} pause={:.4f} drift={:.4f} propose={:.2f} read={:.2f} confChange={:.4f} "
-      "compact={:.3f} prevote={} checkquorum={}",
-      link_.loss, link_.duplicate, link_.reorder, churn_, partition_, heal_, crash_, restart_, pause_,
-      drift_, propose_, read_, confChange_, compact_, c.preVote, c.checkQuorum);
+      "loss={:.3f} dup={:.3f} reorder={:.3f} churn={:.3f} partition={:.3f} heal={:.3f} "
+      "crash={:.4f} restart={:.3f} pause={:.4f} drift={:.4f} propose={:.2f} read={:.2f} "
+      "confChange={:.4f} compact={:.3f} prevote={} checkquorum={}",
+      link_.loss, link_.duplicate, link_.reorder, churn_, partition_, heal_, crash_, restart_,
+      pause_, drift_, propose_, read_, confChange_, compact_, c.preVote, c.checkQuorum);
   sim_.network().setDefaultLink(link_);
 
   raftpb::ConfState cs;
@@ -147,21 +146,6 @@ SimRaftCluster::SimRaftCluster(const SimChaosOptions& options)
 
 SimRaftCluster::~SimRaftCluster() = default;
 
-void SimRaftCluster::checkRead(std::uint64_t id, const ReadState& rs) {
-  auto it = reads_.find(rs.requestCtx);
-  if (it == reads_.end()) return;  // answered twice (a duplicated message): checked once
-  // Linearizable read (Raft thesis §6.4): the read index covers every entry known to be
-  // committed anywhere when the read was requested.
-  if (rs.index < it->second) {
-    throw std::runtime_error(fmt::format(
-        "ReadIndex: node {} answered read {} with index {}, but index {} was already committed "
-        "when it was requested",
-        id, rs.requestCtx, rs.index, it->second));
-  }
-  reads_.erase(it);
-  ++stats_.reads;
-}
-
 bool SimRaftCluster::onNode(std::uint64_t id, const std::function<void(NodeDriver&)>& body) {
   sim::Host& host = sim_.host(id);
   if (host.loop().admit(host.incarnation()) != sim::NodeLoop::Admission::kRun) return false;
@@ -176,19 +160,11 @@ bool SimRaftCluster::onNode(std::uint64_t id, const std::function<void(NodeDrive
 std::uint64_t SimRaftCluster::someLeader() {
   std::vector<std::uint64_t> leaders;
   for (std::uint64_t id : ids_) {
-    const NodeDriver& d = *drivers_[id - 1];
-    if (d.up() && drivers_[id - 1]->node().raft().state() == StateType::Leader) leaders.push_back(id);
+    NodeDriver& d = *drivers_[id - 1];
+    if (d.up() && d.node().raft().state() == StateType::Leader) leaders.push_back(id);
   }
   if (leaders.empty()) return ids_[rng_.below(ids_.size())];
   return leaders[rng_.below(leaders.size())];
-}
-
-std::uint64_t SimRaftCluster::highestCommit() {
-  std::uint64_t commit = 0;
-  for (auto& d : drivers_) {
-    if (d->up()) commit = std::max(commit, d->node().raft().log().committed());
-  }
-  return commit;
 }
 
 void SimRaftCluster::injectFault() {
@@ -283,9 +259,9 @@ void SimRaftCluster::clientOp() {
   }
   if (rng_.chance(read_)) {
     const std::string ctx = fmt::format("r{}-{}", sim_.now().count(), via);
-    const std::uint64_t committed = highestCommit();
+    const std::uint64_t committed = highestCommit(drivers_);
     onNode(via, [&](NodeDriver& d) {
-      reads_[ctx] = committed;
+      reads_.requested(ctx, committed);
       d.node().readIndex(ctx);
       d.observe();
     });
@@ -318,13 +294,7 @@ std::set<std::uint64_t> mentioned(const raftpb::ConfState& cs) {
 }  // namespace
 
 void SimRaftCluster::shutDownRemovedNodes() {
-  const NodeDriver* newest = nullptr;
-  for (auto& d : drivers_) {
-    if (newest == nullptr || d->stateMachine().appliedIndex > newest->stateMachine().appliedIndex) {
-      newest = d.get();
-    }
-  }
-  const std::set<std::uint64_t> members = mentioned(newest->confState());
+  const std::set<std::uint64_t> members = mentioned(newestConfState(drivers_));
   std::set<std::uint64_t> needed = members;
   for (std::uint64_t id : members) {
     if (drivers_[id - 1]->up()) needed.merge(mentioned(drivers_[id - 1]->confState()));
@@ -362,15 +332,9 @@ void SimRaftCluster::liveness() {
   for (std::uint64_t id : ids_) {
     if (drivers_[id - 1]->up()) running.push_back(id);
   }
-  // The bound grows with the backlog: with one entry per MsgApp, a follower that missed n
-  // entries needs about n round trips.
-  std::uint64_t minCommit = UINT64_MAX, maxLast = 0;
-  for (std::uint64_t id : running) {
-    const Raft& r = drivers_[id - 1]->node().raft();
-    minCommit = std::min(minCommit, r.log().committed());
-    maxLast = std::max(maxLast, r.log().lastIndex());
-  }
-  const env::Nanos bound = opts_.livenessBound + 4 * opts_.tick * static_cast<std::int64_t>(maxLast - minCommit);
+  // The bound grows with the replication backlog (four ticks per entry).
+  const env::Nanos bound = opts_.livenessBound +
+                           4 * opts_.tick * static_cast<std::int64_t>(replicationBacklog(drivers_));
   for (int k = 0; k < opts_.livenessProposals; ++k) {
     const std::string data = fmt::format("live-{}", k);
     const env::Nanos start = sim_.now();

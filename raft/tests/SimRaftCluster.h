@@ -6,7 +6,6 @@
 // phase follows the faults.
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -14,6 +13,7 @@
 
 #include "raft/Invariants.h"
 #include "raft/NodeDriver.h"
+#include "raft/tests/ClusterChecks.h"
 #include "sim/Simulation.h"
 
 namespace detcd::raft::testing {
@@ -60,7 +60,9 @@ class SimRaftCluster {
 
   // Called by the nodes' processes.
   void noteApplied(const std::string& data) { applied_.insert(data); }
-  void checkRead(std::uint64_t id, const ReadState& rs);
+  void checkRead(std::uint64_t id, const ReadState& rs) {
+    if (reads_.answered(id, rs)) ++stats_.reads;
+  }
 
  private:
   void scheduleFaults(env::Nanos at);
@@ -69,7 +71,6 @@ class SimRaftCluster {
   /// Runs `body` inside node `id`'s event loop if it can run now (up, not paused or busy).
   bool onNode(std::uint64_t id, const std::function<void(NodeDriver&)>& body);
   std::uint64_t someLeader();
-  std::uint64_t highestCommit();
   void proposeConfChange(std::uint64_t via);
   /// Stops nodes that are in no member's configuration (etcd stops a removed member), and starts
   /// stopped ones that a configuration applied since mentions again.
@@ -85,7 +86,7 @@ class SimRaftCluster {
   sim::Rng rng_;
   std::vector<env::NodeId> ids_;
   std::set<std::string> applied_;
-  std::map<std::string, std::uint64_t> reads_;  // ReadIndex context -> commit index at request
+  ReadIndexChecker reads_;
   SimChaosStats stats_;
   bool faultsOn_ = true;
   std::uint64_t proposals_ = 0;
