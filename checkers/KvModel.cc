@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include "checkers/FlatMap.h"
-#include "checkers/RegisterModel.h"
 
 namespace detcd::checkers {
 
