@@ -223,11 +223,7 @@ class EtcdInstance : public ModelInstance {
   uint32_t initialState() override { return states_.intern(EtcdState{}); }
 
   uint32_t step(uint32_t state, uint32_t i) override {
-    uint64_t key = (uint64_t{state} << 32) | i;
-    if (const uint32_t* next = transitions_.find(key)) return *next;
-    uint32_t next = compute(state, (*ops_)[i]);
-    transitions_.insert(key, next);
-    return next;
+    return transitions_.transition(state, i, [&] { return compute(state, (*ops_)[i]); });
   }
 
   size_t bytes() const override {
@@ -325,7 +321,7 @@ class EtcdInstance : public ModelInstance {
 
   const std::vector<Operation>* ops_ = nullptr;
   Interner<EtcdState, EtcdStateHash> states_;
-  FlatMap transitions_;  // (state << 32 | op) -> next state
+  FlatMap transitions_;  // (state, op) -> next state
 };
 
 std::string quote(const std::string& s) { return "\"" + s + "\""; }
