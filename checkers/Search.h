@@ -28,7 +28,12 @@ struct Budget {
   size_t memoInUse = 0;   // bytes the live searches hold now
   uint64_t steps = 0;
   size_t peakMemo = 0;
-  std::string exhausted;  // which limit was hit, "" while none
+  std::string exhausted;  // which limit was hit (one of the k*Limit texts), "" while none
+
+  // The texts of `exhausted`, compared by the check and shown in an unknown verdict.
+  static constexpr const char* kTimeLimit = "time limit reached";
+  static constexpr const char* kStepLimit = "step limit reached";
+  static constexpr const char* kMemoLimit = "memo limit reached";
 
   /// Counts one step; false once a limit is reached (the clock is read
   /// every 1024 steps).
@@ -295,7 +300,7 @@ class Search {
           } else {
             toggle(op);
             if (inserted < 0) {
-              budget.exhausted = "memo limit reached";
+              budget.exhausted = Budget::kMemoLimit;
               return Status::kLimit;
             }
             cur_ = nodes_[cur_].next;
@@ -322,7 +327,7 @@ class Search {
         }
         toggle(dropBit(op));
         if (inserted < 0) {
-          budget.exhausted = "memo limit reached";
+          budget.exhausted = Budget::kMemoLimit;
           return Status::kLimit;
         }
       }
