@@ -124,11 +124,9 @@ class Executor {
     if (op.revision > 0 && op.revision < s_.compactRevision) return EtcdError::kCompacted;
     std::vector<KeyValue> kvs;
     if (op.revision == 0 || op.revision >= s_.revision) {
-      for (auto it = s_.keys.lower_bound(op.key); it != s_.keys.end(); ++it) {
-        if (!inKeyRange(it->first, op.key, op.rangeEnd)) {
-          if (op.rangeEnd.empty() || it->first >= op.rangeEnd) break;
-          continue;
-        }
+      // From the range's first key on, keys stay in range up to the first that is not.
+      for (auto it = s_.keys.lower_bound(op.key);
+           it != s_.keys.end() && inKeyRange(it->first, op.key, op.rangeEnd); ++it) {
         kvs.push_back(it->second);
       }
     } else {
@@ -178,12 +176,8 @@ class Executor {
   void deleteRange(const RequestOp& op, ResponseOp& out) {
     out.prevKvs.emplace();
     int64_t deleted = 0;
-    for (auto it = s_.keys.lower_bound(op.key); it != s_.keys.end();) {
-      if (!inKeyRange(it->first, op.key, op.rangeEnd)) {
-        if (op.rangeEnd.empty() || it->first >= op.rangeEnd) break;
-        ++it;
-        continue;
-      }
+    for (auto it = s_.keys.lower_bound(op.key);
+         it != s_.keys.end() && inKeyRange(it->first, op.key, op.rangeEnd);) {
       if (op.prevKv) out.prevKvs->push_back(it->second);
       record(it->first, std::nullopt);
       it = s_.keys.erase(it);
