@@ -87,7 +87,9 @@ void addJepsenEvent(HistoryBuilder& builder, int64_t client, std::string_view ty
     setJepsenInvocation(op, f, value, key);
     builder.invoke(std::move(op));
   } else if (type == "ok" || type == "fail" || type == "info") {
-    Outcome outcome = type == "ok" ? Outcome::kOk : type == "fail" ? Outcome::kFail : Outcome::kInfo;
+    Outcome outcome = type == "ok"     ? Outcome::kOk
+                      : type == "fail" ? Outcome::kFail
+                                       : Outcome::kInfo;
     Operation& op = builder.complete(client, outcome, line, line);
     if (outcome == Outcome::kOk) setJepsenResult(op, f, value, key);
   } else {
