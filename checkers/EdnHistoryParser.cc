@@ -29,22 +29,7 @@ History parseEdnHistory(const std::string& text) {
     static const EdnValue kNil;
     const EdnValue* value = m.get("value");
     if (value == nullptr) value = &kNil;
-    if (type->text == "invoke") {
-      Operation op;
-      op.client = process->integer;
-      op.invokeTime = lineNo;
-      op.invokeLine = lineNo;
-      setJepsenInvocation(op, f->text, *value, m.get("key"));
-      builder.invoke(std::move(op));
-    } else if (type->text == "ok" || type->text == "fail" || type->text == "info") {
-      Outcome outcome = type->text == "ok" ? Outcome::kOk
-                        : type->text == "fail" ? Outcome::kFail : Outcome::kInfo;
-      Operation& op = builder.complete(process->integer, outcome, lineNo, lineNo);
-      if (outcome == Outcome::kOk) setJepsenResult(op, f->text, *value, m.get("key"));
-    } else {
-      throw std::invalid_argument("unknown :type :" + type->text +
-                                  " (expected invoke, ok, fail or info)");
-    }
+    addJepsenEvent(builder, process->integer, type->text, f->text, *value, m.get("key"), lineNo);
   });
   return builder.finish();
 }

@@ -124,11 +124,9 @@ class Executor {
     if (op.revision > 0 && op.revision < s_.compactRevision) return EtcdError::kCompacted;
     std::vector<KeyValue> kvs;
     if (op.revision == 0 || op.revision >= s_.revision) {
-      for (auto it = s_.keys.lower_bound(op.key); it != s_.keys.end(); ++it) {
-        if (!inKeyRange(it->first, op.key, op.rangeEnd)) {
-          if (op.rangeEnd.empty() || it->first >= op.rangeEnd) break;
-          continue;
-        }
+      // From the range's first key on, keys stay in range up to the first that is not.
+      for (auto it = s_.keys.lower_bound(op.key);
+           it != s_.keys.end() && inKeyRange(it->first, op.key, op.rangeEnd); ++it) {
         kvs.push_back(it->second);
       }
     } else {
@@ -178,12 +176,8 @@ class Executor {
   void deleteRange(const RequestOp& op, ResponseOp& out) {
     out.prevKvs.emplace();
     int64_t deleted = 0;
-    for (auto it = s_.keys.lower_bound(op.key); it != s_.keys.end();) {
-      if (!inKeyRange(it->first, op.key, op.rangeEnd)) {
-        if (op.rangeEnd.empty() || it->first >= op.rangeEnd) break;
-        ++it;
-        continue;
-      }
+    for (auto it = s_.keys.lower_bound(op.key);
+         it != s_.keys.end() && inKeyRange(it->first, op.key, op.rangeEnd);) {
       if (op.prevKv) out.prevKvs->push_back(it->second);
       record(it->first, std::nullopt);
       it = s_.keys.erase(it);
@@ -223,11 +217,7 @@ class EtcdInstance : public ModelInstance {
   uint32_t initialState() override { return states_.intern(EtcdState{}); }
 
   uint32_t step(uint32_t state, uint32_t i) override {
-    uint64_t key = (uint64_t{state} << 32) | i;
-    if (const uint32_t* next = transitions_.find(key)) return *next;
-    uint32_t next = compute(state, (*ops_)[i]);
-    transitions_.insert(key, next);
-    return next;
+    return transitions_.transition(state, i, [&] { return compute(state, (*ops_)[i]); });
   }
 
   size_t bytes() const override {
@@ -325,7 +315,7 @@ class EtcdInstance : public ModelInstance {
 
   const std::vector<Operation>* ops_ = nullptr;
   Interner<EtcdState, EtcdStateHash> states_;
-  FlatMap transitions_;  // (state << 32 | op) -> next state
+  FlatMap transitions_;  // (state, op) -> next state
 };
 
 std::string quote(const std::string& s) { return "\"" + s + "\""; }

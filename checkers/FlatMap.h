@@ -39,6 +39,18 @@ class FlatMap {
     ++size_;
   }
 
+  /// The next state of (state, op), computed by `next()` on first use and
+  /// cached: the models' step functions are deterministic, so a transition
+  /// computed once never changes.
+  template <class Next>
+  uint32_t transition(uint32_t state, uint32_t op, Next&& next) {
+    uint64_t key = (uint64_t{state} << 32) | op;
+    if (const uint32_t* found = find(key)) return *found;
+    uint32_t value = next();
+    insert(key, value);
+    return value;
+  }
+
   /// Footprint, doubled when the next insertion will grow the table (the
   /// old and the new table exist at once while it grows).
   size_t bytes() const {

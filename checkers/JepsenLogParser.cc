@@ -54,23 +54,8 @@ History parseJepsenLog(const std::string& text) {
     } catch (const EdnError& e) {
       throw ParseError(lineNo, std::string("bad value: ") + e.what());
     }
-    type.erase(0, 1);
-    f.erase(0, 1);
-    if (type == "invoke") {
-      Operation op;
-      op.client = client;
-      op.invokeTime = lineNo;
-      op.invokeLine = lineNo;
-      setJepsenInvocation(op, f, value, nullptr);
-      builder.invoke(std::move(op));
-    } else if (type == "ok" || type == "fail" || type == "info") {
-      Outcome outcome = type == "ok" ? Outcome::kOk
-                        : type == "fail" ? Outcome::kFail : Outcome::kInfo;
-      Operation& op = builder.complete(client, outcome, lineNo, lineNo);
-      if (outcome == Outcome::kOk) setJepsenResult(op, f, value, nullptr);
-    } else {
-      throw std::invalid_argument("unknown type :" + type + " (expected invoke, ok, fail or info)");
-    }
+    addJepsenEvent(builder, client, std::string_view(type).substr(1),
+                   std::string_view(f).substr(1), value, nullptr, lineNo);
   });
   return builder.finish();
 }

@@ -77,4 +77,25 @@ void setJepsenResult(Operation& op, std::string_view f, const EdnValue& value,
   if (op.kind == OpKind::kRead || op.kind == OpKind::kGet) op.result = jepsenValue(value);
 }
 
+void addJepsenEvent(HistoryBuilder& builder, int64_t client, std::string_view type,
+                    std::string_view f, const EdnValue& value, const EdnValue* key, int64_t line) {
+  if (type == "invoke") {
+    Operation op;
+    op.client = client;
+    op.invokeTime = line;
+    op.invokeLine = line;
+    setJepsenInvocation(op, f, value, key);
+    builder.invoke(std::move(op));
+  } else if (type == "ok" || type == "fail" || type == "info") {
+    Outcome outcome = type == "ok"     ? Outcome::kOk
+                      : type == "fail" ? Outcome::kFail
+                                       : Outcome::kInfo;
+    Operation& op = builder.complete(client, outcome, line, line);
+    if (outcome == Outcome::kOk) setJepsenResult(op, f, value, key);
+  } else {
+    throw std::invalid_argument("unknown :type :" + std::string(type) +
+                                " (expected invoke, ok, fail or info)");
+  }
+}
+
 }  // namespace detcd::checkers

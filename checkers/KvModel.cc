@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include "checkers/FlatMap.h"
-#include "checkers/RegisterModel.h"
 
 namespace detcd::checkers {
 
@@ -181,25 +180,7 @@ class KvInstance : public ModelInstance {
       uint32_t current = slot_[i] < s.size() ? s[slot_[i]] : 0;
       return result_[i] == current ? state : kInvalidState;
     }
-    uint64_t key = (uint64_t{state} << 32) | i;
-    if (const uint32_t* next = transitions_.find(key)) return *next;
-    MapState s = states_.get(state);
-    size_t slot = slot_[i];
-    if (s.size() <= slot) s.resize(slot + 1, 0);
-    if (op.kind == OpKind::kPut) {
-      s[slot] = argument_[i];
-    } else if (op.kind == OpKind::kAppend) {
-      s[slot] = values_.concat(s[slot], argument_[i]);
-    } else {
-      return kInvalidState;
-    }
-    while (!s.empty() && s.back() == 0) s.pop_back();
-    size_t before = states_.size();
-    size_t heap = s.capacity() * sizeof(uint32_t) + 16;
-    uint32_t next = states_.intern(std::move(s));
-    if (states_.size() != before) stateHeapBytes_ += heap;
-    transitions_.insert(key, next);
-    return next;
+    return transitions_.transition(state, i, [&] { return putOrAppend(state, i); });
   }
 
   // A key's value only grows by appends: a get fits a later state only if
@@ -240,6 +221,28 @@ class KvInstance : public ModelInstance {
   }
 
  private:
+  // The whole-map state after put or append ops[i] from `state` (step()
+  // caches it).
+  uint32_t putOrAppend(uint32_t state, uint32_t i) {
+    const Operation& op = (*ops_)[i];
+    MapState s = states_.get(state);
+    size_t slot = slot_[i];
+    if (s.size() <= slot) s.resize(slot + 1, 0);
+    if (op.kind == OpKind::kPut) {
+      s[slot] = argument_[i];
+    } else if (op.kind == OpKind::kAppend) {
+      s[slot] = values_.concat(s[slot], argument_[i]);
+    } else {
+      return kInvalidState;
+    }
+    while (!s.empty() && s.back() == 0) s.pop_back();
+    size_t before = states_.size();
+    size_t heap = s.capacity() * sizeof(uint32_t) + 16;
+    uint32_t next = states_.intern(std::move(s));
+    if (states_.size() != before) stateHeapBytes_ += heap;
+    return next;
+  }
+
   uint32_t stepValue(uint32_t value, uint32_t i) {
     const Operation& op = (*ops_)[i];
     switch (op.kind) {
@@ -247,13 +250,9 @@ class KvInstance : public ModelInstance {
         return op.outcome != Outcome::kOk || result_[i] == value ? value : kInvalidState;
       case OpKind::kPut:
         return argument_[i];
-      case OpKind::kAppend: {
-        uint64_t key = (uint64_t{value} << 32) | i;
-        if (const uint32_t* next = transitions_.find(key)) return *next;
-        uint32_t next = values_.concat(value, argument_[i]);
-        transitions_.insert(key, next);
-        return next;
-      }
+      case OpKind::kAppend:
+        return transitions_.transition(
+            value, i, [&] { return values_.concat(value, argument_[i]); });
       default:
         return kInvalidState;
     }
@@ -267,7 +266,7 @@ class KvInstance : public ModelInstance {
   ValueTable values_;
   Interner<MapState, MapStateHash> states_;  // unused when singleKey_
   size_t stateHeapBytes_ = 0;                // the states' own buffers
-  FlatMap transitions_;  // (state << 32 | op) -> next state, for writes
+  FlatMap transitions_;  // (state, op) -> next state, for writes
 };
 
 }  // namespace

@@ -72,7 +72,7 @@ Violation explain(const std::vector<Operation>& all, const std::vector<size_t>& 
     Status status = search(h, model, probe, std::move(optional)).status;
     budget.steps = probe.steps;
     budget.peakMemo = probe.peakMemo;
-    bool globalLimit = probe.exhausted == "time limit reached" ||
+    bool globalLimit = probe.exhausted == Budget::kTimeLimit ||
                        (budget.maxSteps != 0 && budget.steps >= budget.maxSteps);
     if (status == Status::kLimit && !globalLimit) {
       v.windowMinimal = false;

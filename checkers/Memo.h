@@ -10,8 +10,8 @@ namespace detcd::checkers {
 
 /// The set of (linearized set, state) configurations already explored.
 /// Open addressing; a slot holds the configuration's 64-bit hash and
-// state id (so most probes touch one cache line), and the index of its bitset
-// in one arena (at index * words).
+/// state id (so most probes touch one cache line), and the index of its bitset
+/// in one arena (at index * words).
 class Memo {
  public:
   /// `words`: 64-bit words per linearized-set bitset.

@@ -33,4 +33,13 @@ std::unique_ptr<Model> makeModel(std::string_view name, bool perKey) {
 
 std::string showValue(const Value& value) { return value ? *value : "nil"; }
 
+std::string describeOutcome(const Operation& op) {
+  switch (op.outcome) {
+    case Outcome::kOk: return "ok";
+    case Outcome::kFail: return "fail";
+    case Outcome::kInfo: return "unknown";
+  }
+  return "?";
+}
+
 }  // namespace detcd::checkers

@@ -119,4 +119,8 @@ std::unique_ptr<Model> makeModel(std::string_view name, bool perKey = true);
 /// Renders a Value for messages: nil or the text.
 std::string showValue(const Value& value);
 
+/// Renders an operation's outcome for messages: "ok", "fail" or "unknown"
+/// (used by the register and kv renderings of operations).
+std::string describeOutcome(const Operation& op);
+
 }  // namespace detcd::checkers

@@ -63,15 +63,6 @@ std::unique_ptr<ModelInstance> RegisterModel::instantiate() const {
   return std::make_unique<RegisterInstance>(initial_);
 }
 
-std::string describeOutcome(const Operation& op) {
-  switch (op.outcome) {
-    case Outcome::kOk: return "ok";
-    case Outcome::kFail: return "fail";
-    case Outcome::kInfo: return "unknown";
-  }
-  return "?";
-}
-
 bool RegisterModel::sameEffect(const Operation& a, const Operation& b) const {
   return a.kind == b.kind && a.outcome == b.outcome && a.argument == b.argument &&
          a.argument2 == b.argument2 && a.result == b.result;

@@ -24,7 +24,4 @@ class RegisterModel : public Model {
   Value initial_;
 };
 
-/// "-> ok", "-> fail", "-> unknown" (shared by the register and kv renderings).
-std::string describeOutcome(const Operation& op);
-
 }  // namespace detcd::checkers

@@ -6,15 +6,15 @@ namespace detcd::checkers {
 
 bool Budget::tick() {
   ++steps;
-  if (maxSteps != 0 && steps > maxSteps) exhausted = "step limit reached";
+  if (maxSteps != 0 && steps > maxSteps) exhausted = kStepLimit;
   if (deadline && (steps & 1023) == 0 && SearchClock::now() > *deadline) {
-    exhausted = "time limit reached";
+    exhausted = kTimeLimit;
   }
   return exhausted.empty();
 }
 
 bool Budget::timeOrStepsLeft() const {
-  return exhausted.empty() || exhausted == "memo limit reached";
+  return exhausted.empty() || exhausted == kMemoLimit;
 }
 
 std::vector<Event> eventsOf(const std::vector<Operation>& ops) {

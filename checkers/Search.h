@@ -28,7 +28,12 @@ struct Budget {
   size_t memoInUse = 0;   // bytes the live searches hold now
   uint64_t steps = 0;
   size_t peakMemo = 0;
-  std::string exhausted;  // which limit was hit, "" while none
+  std::string exhausted;  // which limit was hit (one of the k*Limit texts), "" while none
+
+  // The texts of `exhausted`, compared by the check and shown in an unknown verdict.
+  static constexpr const char* kTimeLimit = "time limit reached";
+  static constexpr const char* kStepLimit = "step limit reached";
+  static constexpr const char* kMemoLimit = "memo limit reached";
 
   /// Counts one step; false once a limit is reached (the clock is read
   /// every 1024 steps).
@@ -80,7 +85,7 @@ class Search {
       : ops_(ops), instance_(model.instantiate()), pruneDoomed_(pruneDoomed),
         words_(((optional.empty() ? 1 : 2) * ops.size() + 63) / 64), bits_(words_, 0),
         zobrist_(2 * ops.size()), memo_(words_), optional_(std::move(optional)),
-        callOf_(ops.size()), readOnly_(ops.size()), twin_(ops.size(), kEnd) {
+        callOf_(ops.size(), kEnd), readOnly_(ops.size()), twin_(ops.size(), kEnd) {
     optional_.resize(ops.size(), 0);
     for (size_t i = 0; i < ops.size(); ++i) readOnly_[i] = model.readOnly(ops[i]);
     std::vector<Event> events = eventsOf(ops);
@@ -99,18 +104,16 @@ class Search {
       unreturned.push_back(e.op);
     }
     nodes_.resize(events.size() + 1);
-    std::vector<uint32_t> callNode(ops.size(), kEnd);
     for (uint32_t i = 0; i < events.size(); ++i) {
       Node& n = nodes_[i + 1];
       n.op = events[i].op;
       n.isCall = !events[i].isReturn;
       n.prev = i;
       n.next = i + 2 <= events.size() ? i + 2 : kEnd;
-      if (n.isCall) callNode[n.op] = i + 1;
-      else nodes_[callNode[n.op]].match = i + 1;
+      if (n.isCall) callOf_[n.op] = i + 1;
+      else nodes_[callOf_[n.op]].match = i + 1;
     }
     nodes_[0].next = events.empty() ? kEnd : 1;
-    callOf_ = std::move(callNode);
     for (size_t i = 0; i < zobrist_.size(); ++i) zobrist_[i] = mix64(i * 0x2545f4914f6cdd1dULL + 1);
     for (size_t i = 0; i < ops.size(); ++i) {
       remaining_ += mustHappen(i);
@@ -295,7 +298,7 @@ class Search {
           } else {
             toggle(op);
             if (inserted < 0) {
-              budget.exhausted = "memo limit reached";
+              budget.exhausted = Budget::kMemoLimit;
               return Status::kLimit;
             }
             cur_ = nodes_[cur_].next;
@@ -322,7 +325,7 @@ class Search {
         }
         toggle(dropBit(op));
         if (inserted < 0) {
-          budget.exhausted = "memo limit reached";
+          budget.exhausted = Budget::kMemoLimit;
           return Status::kLimit;
         }
       }
