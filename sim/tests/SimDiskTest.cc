@@ -1,5 +1,6 @@
 // The simulated disk: page-cache semantics, crash modes, directory durability and faults.
 #include "sim/SimDisk.h"
+#include "sim/StandaloneDisk.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -12,13 +13,9 @@ namespace {
 using namespace std::chrono_literals;
 using env::posixError;
 
-/// A disk on its own scheduler and node loop.
-struct DiskHarness {
-  explicit DiskHarness(std::uint64_t seed, CrashMode mode = CrashMode::kRandom)
-      : disk(1, Rng(seed), trace, loop) {
-    loop.start();
-    disk.setCrashMode(mode);
-  }
+/// The standalone disk, with the open-or-fail and read-or-"<missing>" shorthands of these tests.
+struct DiskHarness : StandaloneDisk {
+  using StandaloneDisk::StandaloneDisk;
   std::unique_ptr<env::File> open(const std::string& path, env::OpenOptions options = {
                                                                .create = true}) {
     auto file = disk.open(path, options);
@@ -26,20 +23,8 @@ struct DiskHarness {
     return file.ok() ? std::move(*file) : nullptr;
   }
   std::string read(const std::string& path) {
-    auto file = disk.open(path, {});
-    if (!file) return "<missing>";
-    return *(*file)->read(0, *(*file)->size());
+    return StandaloneDisk::read(path).value_or("<missing>");
   }
-  /// Crash and power back on, as a restart does.
-  CrashMode crash() {
-    const CrashMode mode = disk.crash();
-    disk.powerOn();
-    return mode;
-  }
-  Scheduler scheduler;
-  Trace trace;
-  NodeLoop loop{scheduler};
-  SimDisk disk;
 };
 
 TEST(SimDiskTest, ReadsSeeUnsyncedWrites) {

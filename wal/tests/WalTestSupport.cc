@@ -4,24 +4,6 @@
 
 namespace detcd::wal::testing {
 
-SimHarness::SimHarness(std::uint64_t seed, sim::CrashMode mode)
-    : disk(1, sim::Rng(seed), trace, loop) {
-  loop.start();
-  disk.setCrashMode(mode);
-}
-
-sim::CrashMode SimHarness::crash() {
-  const sim::CrashMode mode = disk.crash();
-  disk.powerOn();
-  return mode;
-}
-
-std::string SimHarness::read(const std::string& path) {
-  auto file = disk.open(path, {});
-  if (!file) return "";
-  return *(*file)->read(0, *(*file)->size());
-}
-
 void SimHarness::overwrite(const std::string& path, std::uint64_t offset,
                            const std::string& bytes) {
   auto file = disk.open(path, {});

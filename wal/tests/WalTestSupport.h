@@ -8,28 +8,19 @@
 #include <string>
 #include <vector>
 
-#include "sim/NodeLoop.h"
-#include "sim/Scheduler.h"
 #include "sim/SimDisk.h"
-#include "sim/Trace.h"
+#include "sim/StandaloneDisk.h"
 #include "wal/Types.h"
 
 namespace detcd::wal::testing {
 
-/// A SimDisk with its own scheduler, trace and running node loop (as in sim/tests/SimDiskTest).
-struct SimHarness {
-  explicit SimHarness(std::uint64_t seed, sim::CrashMode mode = sim::CrashMode::kRandom);
-  /// Power loss and restart of the machine.
-  sim::CrashMode crash();
+/// The standalone simulated disk, with the WAL tests' read-or-"" and damage shorthands.
+struct SimHarness : sim::StandaloneDisk {
+  using sim::StandaloneDisk::StandaloneDisk;
   /// The bytes of `path` as reads see them ("" when missing).
-  std::string read(const std::string& path);
+  std::string read(const std::string& path) { return StandaloneDisk::read(path).value_or(""); }
   /// Overwrites bytes of `path` at `offset` (and syncs them): injected damage.
   void overwrite(const std::string& path, std::uint64_t offset, const std::string& bytes);
-
-  sim::Scheduler scheduler;
-  sim::Trace trace;
-  sim::NodeLoop loop{scheduler};
-  sim::SimDisk disk;
 };
 
 /// Forwards to another Disk and counts mutating steps (open with create, write, append, sync,
