@@ -52,6 +52,7 @@ void Trace::record(env::Nanos time, env::NodeId node, std::string_view kind,
         },
         field.value);
   }
+  if (observer_) observer_(time, node, kind, fields);
   if (out_ == nullptr) return;
   nlohmann::ordered_json line;
   line["t"] = time.count();

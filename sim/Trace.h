@@ -2,10 +2,12 @@
 // The record of a simulated run: every event as one JSON line, and a running hash of them all.
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <string_view>
+#include <utility>
 
 #include "env/Time.h"
 #include "env/Tracer.h"
@@ -33,6 +35,13 @@ class Trace {
   /// must outlive the Trace or be detached first.
   void writeTo(std::ostream* out) { out_ = out; }
 
+  /// Receives every later event as it is recorded (the fields' strings live only for the call).
+  /// Run-time checks (Raft safety, lease expiry) watch the run this way without keeping the
+  /// whole trace in memory. One observer; an empty function detaches it.
+  using Observer = std::function<void(env::Nanos time, env::NodeId node, std::string_view kind,
+                                      std::initializer_list<env::TraceField> fields)>;
+  void setObserver(Observer observer) { observer_ = std::move(observer); }
+
   /// The running hash of every event recorded so far.
   std::uint64_t hash() const;
 
@@ -43,6 +52,7 @@ class Trace {
   struct HashState;
   std::unique_ptr<HashState> state_;
   std::ostream* out_ = nullptr;
+  Observer observer_;
   std::uint64_t events_ = 0;
 };
 

@@ -1,0 +1,150 @@
+#pragma once
+// The detcd member (etcd's etcdserver): Raft + WAL + snapshots + MVCC + lessor joined by the
+// apply loop, behind an asynchronous request API that the simulator's clients and the real
+// gRPC server both call. docs/server.md describes the request path and the on-disk layout.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "env/Env.h"
+#include "mvcc/Status.h"
+#include "proto/rpc.pb.h"
+#include "server/NodeConfig.h"
+
+namespace detcd::mvcc {
+class KvStore;
+}
+
+namespace detcd::server {
+
+/// A member's state as seen from outside, for checks, reports and etcd's Status RPC.
+struct NodeStatus {
+  std::uint64_t id = 0;
+  std::string name;
+  /// "follower", "pre-candidate", "candidate", "leader"; "stopped" once stopped.
+  std::string role;
+  std::uint64_t term = 0;
+  std::uint64_t leader = 0;  ///< 0 when no leader is known
+  std::uint64_t commitIndex = 0;
+  std::uint64_t appliedIndex = 0;  ///< the consistent index: last entry applied to the store
+  std::uint64_t snapshotIndex = 0;  ///< index of the newest snapshot saved or received
+  std::uint64_t firstIndex = 0;     ///< first entry still in the log (after compaction)
+  std::uint64_t lastIndex = 0;
+  std::int64_t revision = 0;          ///< the store's current revision
+  std::int64_t compactRevision = 0;   ///< -1 when never compacted
+  std::uint32_t hashKv = 0;           ///< HashKV at the current revision (etcd's hash_kv)
+  std::vector<std::uint64_t> voters;  ///< membership as applied (incoming voters)
+  std::vector<std::uint64_t> learners;
+  std::uint64_t walSyncs = 0;  ///< WAL fdatasyncs so far (this incarnation)
+  std::uint64_t snapshots = 0;  ///< snapshots saved so far (this incarnation)
+  bool stopped = false;
+  std::string stopReason;  ///< why it stopped: removed, WAL failure, corruption at start
+};
+
+/// One member. Single-threaded: every method runs on the node's event loop (the simulator's
+/// NodeLoop, or the Asio io_context of the real binary), and so do the callbacks.
+///
+/// Lifecycle. The constructor opens the data directory on env.disk: with a WAL there it restarts
+/// (newest valid snapshot acceptable to the WAL, then WAL replay, entries after the consistent
+/// index applied once); without one it bootstraps `config.initialCluster` (or, when
+/// `config.join`, starts empty and waits for the leader). A torn WAL tail is truncated and
+/// traced; any other damage makes the node refuse to start: it is stopped() with the reason, and
+/// never serves. It starts its tick timer on env.clock and listens on env.transport (payloads
+/// are detcd::serverpb::PeerMessage). It stops for good when a WAL write/fsync fails (fail-stop,
+/// fsyncgate) or when a configuration without it is applied (removed member). Destruction is a
+/// crash: nothing is flushed, pending callbacks are dropped without being called.
+///
+/// Requests. Every request method answers through its callback exactly once while the node
+/// lives: with an ok Status and the response (header: cluster_id, member_id, revision,
+/// raft_term as etcd fills them), or with an error Status carrying etcd's code and message:
+///  - the store's validation errors (mvcc::errors) — the request had no effect;
+///  - "etcdserver: no leader" — no leader known when proposing; no effect;
+///  - "etcdserver: too many requests" — applied index > maxApplyGap behind commit; no effect;
+///  - "etcdserver: leader changed" — a ReadIndex was lost to a leadership change; no effect;
+///  - "etcdserver: request timed out" — no answer within requestTimeout; the outcome is
+///    UNKNOWN (the entry may still commit);
+///  - "etcdserver: server stopped" — the node stopped; outcome unknown for proposals;
+///  - "etcdserver: request is too large" — over maxRequestBytes; no effect.
+/// Writes (put, delete, txn with writes, compact, lease grant/revoke, member changes) are
+/// proposed through Raft (forwarded to the leader by Raft) and answered after this node
+/// applies them. Linearizable reads (serializable = false) wait for a ReadIndex and for the
+/// applied index to reach it; serializable reads answer at once from local state. Read-only
+/// txns are linearizable reads too.
+class Node {
+ public:
+  template <typename Response>
+  using Callback = std::function<void(const mvcc::Status& status, const Response& response)>;
+  /// Receives a watch stream's responses in order.
+  using WatchSink = std::function<void(const etcdserverpb::WatchResponse& response)>;
+
+  /// See the class comment. Never throws for disk problems (stopped() says why); throws
+  /// std::invalid_argument for an invalid config (no id, no initial cluster when bootstrapping).
+  Node(env::Env& env, NodeConfig config);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // --- KV (etcd's KV service) ---
+  void range(const etcdserverpb::RangeRequest& req, Callback<etcdserverpb::RangeResponse> done);
+  void put(const etcdserverpb::PutRequest& req, Callback<etcdserverpb::PutResponse> done);
+  void deleteRange(const etcdserverpb::DeleteRangeRequest& req,
+                   Callback<etcdserverpb::DeleteRangeResponse> done);
+  void txn(const etcdserverpb::TxnRequest& req, Callback<etcdserverpb::TxnResponse> done);
+  void compact(const etcdserverpb::CompactionRequest& req,
+               Callback<etcdserverpb::CompactionResponse> done);
+
+  // --- Lease (etcd's Lease service) ---
+  void leaseGrant(const etcdserverpb::LeaseGrantRequest& req,
+                  Callback<etcdserverpb::LeaseGrantResponse> done);
+  void leaseRevoke(const etcdserverpb::LeaseRevokeRequest& req,
+                   Callback<etcdserverpb::LeaseRevokeResponse> done);
+  /// One keep-alive; a follower forwards it to the leader over the peer transport (etcd
+  /// forwards lease renewals to the leader). TTL 0 in the response: lease not found/expired.
+  void leaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
+                      Callback<etcdserverpb::LeaseKeepAliveResponse> done);
+  void leaseTimeToLive(const etcdserverpb::LeaseTimeToLiveRequest& req,
+                       Callback<etcdserverpb::LeaseTimeToLiveResponse> done);
+  void leaseLeases(const etcdserverpb::LeaseLeasesRequest& req,
+                   Callback<etcdserverpb::LeaseLeasesResponse> done);
+
+  // --- Watch (etcd's Watch service; a stream stands for one gRPC Watch stream) ---
+  /// Opens a stream; `sink` receives its responses, in order, until closeWatchStream() or the
+  /// node's destruction. Returns the stream ID.
+  std::int64_t openWatchStream(WatchSink sink);
+  /// Handles one WatchRequest (create / cancel / progress) of an open stream.
+  void watch(std::int64_t stream, const etcdserverpb::WatchRequest& req);
+  void closeWatchStream(std::int64_t stream);
+
+  // --- Cluster (etcd's Cluster service) ---
+  /// Adds member `id` (voter, or learner when `learner`) through a Raft configuration change
+  /// entered by joint consensus. Errors as etcd's: "etcdserver: member ID already exist",
+  /// "etcdserver: re-configuration failed due to not enough started members" is not checked.
+  void memberAdd(std::uint64_t id, const std::string& peerUrl, bool learner,
+                 Callback<etcdserverpb::MemberAddResponse> done);
+  /// Removes member `id`. Error: "etcdserver: member not found".
+  void memberRemove(std::uint64_t id, Callback<etcdserverpb::MemberRemoveResponse> done);
+  /// Promotes learner `id` to voter. Errors: "etcdserver: member not found",
+  /// "etcdserver: can only promote a learner member".
+  void memberPromote(std::uint64_t id, Callback<etcdserverpb::MemberPromoteResponse> done);
+  void memberList(Callback<etcdserverpb::MemberListResponse> done);
+
+  // --- Maintenance ---
+  /// Hands leadership to `target` (etcd's MoveLeader); answered once `target` leads or with
+  /// "etcdserver: not leader" on a follower / "etcdserver: request timed out".
+  void moveLeader(std::uint64_t target, Callback<etcdserverpb::MoveLeaderResponse> done);
+
+  // --- Inspection (checks, reports, Status RPC) ---
+  NodeStatus status() const;
+  bool stopped() const;
+  /// The state machine, for end-of-run checks (durability, convergence). Read only.
+  const mvcc::KvStore& store() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace detcd::server
