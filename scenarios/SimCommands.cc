@@ -1,0 +1,151 @@
+#include "scenarios/SimCommands.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+
+#include "scenarios/Run.h"
+#include "scenarios/ScenarioFile.h"
+#include "scenarios/Swarm.h"
+#include "sim/Trace.h"
+
+namespace detcd::scenarios {
+
+namespace {
+
+std::uint64_t parseU64(const std::string& text, const std::string& what) {
+  std::uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    throw std::invalid_argument(fmt::format("{}: \"{}\" is not a number", what, text));
+  }
+  return v;
+}
+
+/// "A..B" -> (A, B).
+std::pair<std::uint64_t, std::uint64_t> parseSeedRange(const std::string& text) {
+  const auto dots = text.find("..");
+  if (dots == std::string::npos) {
+    const std::uint64_t s = parseU64(text, "--seeds");
+    return {s, s};
+  }
+  return {parseU64(text.substr(0, dots), "--seeds"), parseU64(text.substr(dots + 2), "--seeds")};
+}
+
+/// "K/N" -> (K, N).
+std::pair<int, int> parseShard(const std::string& text) {
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) throw std::invalid_argument("--shard wants K/N, e.g. 2/8");
+  return {static_cast<int>(parseU64(text.substr(0, slash), "--shard")),
+          static_cast<int>(parseU64(text.substr(slash + 1), "--shard"))};
+}
+
+std::string seconds(env::Nanos t) {
+  return fmt::format("{:.1f} s", static_cast<double>(t.count()) / 1e9);
+}
+
+}  // namespace
+
+void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exitCode) {
+  auto* cmd = app.add_subcommand("run", "Run one scenario file on the simulator and check it");
+  struct Args {
+    std::string file;
+    std::uint64_t seed = 1;
+    std::string bug;
+    std::string outDir;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("scenario", args->file, "Scenario file (YAML, docs/scenarios.md)")
+      ->required();
+  cmd->add_option("--seed", args->seed, "Seed that drives every random choice")
+      ->capture_default_str();
+  cmd->add_option("--bug", args->bug, "Turn on a deliberate defect (see server/Bugs.h)");
+  cmd->add_option("--out", args->outDir, "Keep trace.jsonl and history.jsonl in this directory");
+  cmd->callback([args, &out, &err, exitCode] {
+    RunOptions options;
+    options.seed = args->seed;
+    options.outDir = args->outDir;
+    Scenario scenario;
+    try {
+      if (!args->bug.empty()) {
+        auto bugs = server::parseBug(args->bug);
+        if (!bugs) throw std::invalid_argument("--bug " + args->bug + ": unknown defect");
+        options.bugs = *bugs;
+      }
+      scenario = readScenarioFile(args->file);
+    } catch (const std::exception& e) {
+      err << "detcd-sim run: " << e.what() << '\n';
+      *exitCode = 2;
+      return;
+    }
+    out << fmt::format("scenario {} ({} members, {} clients, {} of faults and workload), seed {}{}\n",
+                       scenario.name, scenario.cluster.members, scenario.workload.clients,
+                       seconds(scenario.duration), options.seed,
+                       args->bug.empty() ? "" : ", bug " + args->bug);
+    const RunResult result = runScenario(scenario, options);
+    for (const CheckResult& c : result.checks) {
+      out << fmt::format("  {:<16} {}  {}\n", c.name,
+                         c.skipped ? "skipped" : (c.passed ? "ok" : "FAILED"), c.detail);
+      if (!c.passed && !c.explanation.empty()) out << c.explanation << '\n';
+    }
+    const RunStats& s = result.stats;
+    out << fmt::format("  {} operations ({} ok, {} failed, {} unknown), {} faults, {} virtual, "
+                       "{} trace events\n",
+                       s.operations, s.ok, s.failed, s.unknown, s.faults, seconds(s.virtualTime),
+                       s.events);
+    if (!options.outDir.empty()) {
+      out << fmt::format("  trace and history in {}\n", options.outDir);
+    }
+    out << fmt::format("replay: detcd-sim run {} --seed {}{}\n", args->file, options.seed,
+                       args->bug.empty() ? "" : " --bug " + args->bug);
+    out << result.verdictLine() << '\n';
+    out << "trace-hash: " << sim::formatHash(result.traceHash) << '\n';
+    *exitCode = result.passed ? 0 : 1;
+  });
+}
+
+void addSwarmCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exitCode) {
+  auto* cmd = app.add_subcommand(
+      "swarm", "Run many seeds, each with a cluster, workload and faults drawn from the seed");
+  struct Args {
+    std::string seeds;
+    std::string duration = "30s";
+    std::string bug;
+    std::string shard = "1/1";
+    int jobs = 1;
+    std::string saveDir;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--seeds", args->seeds, "Seed range A..B (inclusive)")->required();
+  cmd->add_option("--duration", args->duration, "Virtual time of each seed's fault phase")
+      ->capture_default_str();
+  cmd->add_option("--bug", args->bug, "Turn on a deliberate defect (see server/Bugs.h)");
+  cmd->add_option("--shard", args->shard, "Run only shard K of N of the range")
+      ->capture_default_str();
+  cmd->add_option("--jobs", args->jobs, "Worker processes")->capture_default_str();
+  cmd->add_option("--save-scenario", args->saveDir,
+                  "Write each failing seed's scenario (YAML) into this directory");
+  cmd->callback([args, &out, &err, exitCode] {
+    SwarmOptions options;
+    try {
+      std::tie(options.firstSeed, options.lastSeed) = parseSeedRange(args->seeds);
+      std::tie(options.shardIndex, options.shardCount) = parseShard(args->shard);
+      options.duration = parseDuration(args->duration);
+      options.bug = args->bug;
+      options.jobs = args->jobs;
+      options.saveDir = args->saveDir;
+      options.progress = isatty(STDERR_FILENO) != 0;
+      *exitCode = runSwarm(options, out, err);
+    } catch (const std::invalid_argument& e) {
+      err << "detcd-sim swarm: " << e.what() << '\n';
+      *exitCode = 2;
+    }
+  });
+}
+
+}  // namespace detcd::scenarios
