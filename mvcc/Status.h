@@ -12,8 +12,10 @@ enum class StatusCode : int {
   kCanceled = 1,
   kInvalidArgument = 3,
   kNotFound = 5,
+  kResourceExhausted = 8,
   kFailedPrecondition = 9,
   kOutOfRange = 11,
+  kUnavailable = 14,
 };
 
 /// The outcome of a store operation: ok, or etcd's gRPC error (code + exact message, as

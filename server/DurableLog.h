@@ -1,0 +1,89 @@
+#pragma once
+// The node's durable Raft state: the WAL and the snapshot files on env::Disk, mirrored into the
+// raft::MemoryStorage that Raft reads (etcd's raftStorage + wal + snapshotter).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "env/Env.h"
+#include "proto/raftpb.pb.h"
+#include "raft/MemoryStorage.h"
+#include "raft/RawNode.h"
+#include "wal/Snapshotter.h"
+#include "wal/Wal.h"
+
+namespace detcd::server {
+
+/// Owns `<dataDir>/wal` and `<dataDir>/snap`. Invariant: the MemoryStorage holds exactly what was
+/// written to them (synced, except where the caller chose a buffered save). Every error is a
+/// wal::Error; any write error means the node must stop (fail-stop, the WAL refuses further work).
+class DurableLog {
+ public:
+  DurableLog(env::Env& env, std::string dataDir, std::uint64_t walSegmentBytes);
+
+  /// Whether the data directory holds a WAL.
+  bool exists();
+
+  /// Creates the data directory and a WAL holding `metadata`. With `bootstrap`, also saves it as
+  /// the first snapshot (file + marker + a HardState committing it), as a new cluster's members do.
+  wal::Error create(const std::string& metadata, const std::optional<raftpb::Snapshot>& bootstrap);
+  /// Saves `snapshot` as the first snapshot of an open, empty WAL (file + marker + a HardState
+  /// committing it) and loads it; also completes a bootstrap that a crash interrupted.
+  wal::Error bootstrap(const raftpb::Snapshot& snapshot);
+
+  /// What a restart read back.
+  struct Recovered {
+    std::string metadata;
+    /// The newest valid snapshot the WAL accepts (index 0 when none).
+    raftpb::Snapshot snapshot;
+    raftpb::HardState hardState;
+    /// Entries at or below the snapshot index still in the WAL, read only when `replayFrom` asked
+    /// for them (the apply-twice defect); empty otherwise.
+    std::vector<raftpb::Entry> alreadyApplied;
+    /// Names of newer snapshot files skipped as damaged.
+    std::vector<std::string> skippedSnapshots;
+  };
+  /// Opens an existing WAL at the newest snapshot it accepts and loads snapshot, HardState and
+  /// entries into the MemoryStorage. A torn WAL tail is truncated (the WAL traces it); any other
+  /// damage is an error (kCorrupt naming file and offset). `replayFrom` > 0 (apply-twice only):
+  /// open the WAL at an older marker, the oldest at or after `replayFrom`, and return the entries
+  /// up to the snapshot index in `alreadyApplied`.
+  wal::Result<Recovered> open(std::uint64_t replayFrom);
+
+  /// Persists a Ready in etcd's order: snapshot (file, then WAL marker), entries, HardState.
+  /// `sync`: one fdatasync before returning; otherwise the records stay buffered until sync().
+  wal::Error persist(const raft::Ready& rd, bool sync);
+  /// Syncs whatever persist(rd, false) left buffered.
+  wal::Error sync();
+  /// Saves a snapshot the node took of its own state (file + marker), compacts the in-memory log
+  /// to `compactTo` (entries kept for slow followers) and releases WAL segments before it.
+  wal::Error saveOwnSnapshot(const raftpb::Snapshot& snap, std::uint64_t compactTo);
+
+  raft::MemoryStorage& storage() { return storage_; }
+  const raft::MemoryStorage& storage() const { return storage_; }
+  /// WAL fdatasyncs so far.
+  std::uint64_t syncCount() const { return wal_ ? wal_->syncCount() : 0; }
+
+ private:
+  wal::Error saveSnapshotFiles(const raftpb::Snapshot& snap);
+
+  env::Env& env_;
+  std::string dataDir_;
+  std::string walDir_;
+  wal::Wal::Options walOptions_;
+  wal::Snapshotter snapshotter_;
+  std::unique_ptr<wal::Wal> wal_;
+  raft::MemoryStorage storage_;
+};
+
+/// Conversions between raftpb and the WAL's own types.
+wal::Entry toWal(const raftpb::Entry& e);
+raftpb::Entry fromWal(const wal::Entry& e);
+wal::HardState toWal(const raftpb::HardState& hs);
+wal::Snapshot toWal(const raftpb::Snapshot& s);
+raftpb::Snapshot fromWal(const wal::Snapshot& s);
+
+}  // namespace detcd::server

@@ -1,0 +1,87 @@
+#include "server/Membership.h"
+
+#include "server/Errors.h"
+
+namespace detcd::server {
+
+bool Membership::isLearner(std::uint64_t id) const {
+  const auto* m = find(id);
+  return m != nullptr && m->learner();
+}
+
+const serverpb::Member* Membership::find(std::uint64_t id) const {
+  auto it = members_.find(id);
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+mvcc::Status Membership::validate(const raftpb::ConfChangeV2& cc) const {
+  for (const auto& c : cc.changes()) {
+    const std::uint64_t id = c.node_id();
+    switch (c.type()) {
+      case raftpb::ConfChangeAddNode:
+        // Adding an existing learner as a voter is a promotion.
+        if (contains(id) && !isLearner(id)) return errors::memberExists();
+        break;
+      case raftpb::ConfChangeAddLearnerNode:
+        if (contains(id)) return errors::memberExists();
+        break;
+      case raftpb::ConfChangeRemoveNode:
+        if (!contains(id)) return errors::memberNotFound();
+        break;
+      default:
+        break;
+    }
+  }
+  return {};
+}
+
+void Membership::apply(const raftpb::ConfChangeV2& cc, const serverpb::Member& added) {
+  for (const auto& c : cc.changes()) {
+    const std::uint64_t id = c.node_id();
+    switch (c.type()) {
+      case raftpb::ConfChangeAddNode:
+      case raftpb::ConfChangeAddLearnerNode: {
+        auto it = members_.find(id);
+        if (it != members_.end()) {
+          it->second.set_learner(c.type() == raftpb::ConfChangeAddLearnerNode);
+          break;
+        }
+        serverpb::Member m = added;
+        m.set_id(id);
+        m.set_learner(c.type() == raftpb::ConfChangeAddLearnerNode);
+        members_[id] = m;
+        break;
+      }
+      case raftpb::ConfChangeRemoveNode:
+        members_.erase(id);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+void Membership::assign(const google::protobuf::RepeatedPtrField<serverpb::Member>& members) {
+  members_.clear();
+  for (const auto& m : members) members_[m.id()] = m;
+}
+
+void Membership::save(google::protobuf::RepeatedPtrField<serverpb::Member>* out) const {
+  out->Clear();
+  for (const auto& [id, m] : members_) *out->Add() = m;
+}
+
+void Membership::toApi(const serverpb::Member& m, etcdserverpb::Member* out) {
+  out->set_id(m.id());
+  out->set_name(m.name());
+  out->clear_peerurls();
+  if (!m.peer_url().empty()) out->add_peerurls(m.peer_url());
+  out->set_islearner(m.learner());
+}
+
+void Membership::list(google::protobuf::RepeatedPtrField<etcdserverpb::Member>* out) const {
+  out->Clear();
+  for (const auto& [id, m] : members_) toApi(m, out->Add());
+}
+
+}  // namespace detcd::server

@@ -1,0 +1,42 @@
+#pragma once
+// The member list the node keeps beside Raft's ConfState (etcd's membership.RaftCluster):
+// ID, name, peer URL, learner flag. Changed only by applying conf-change entries or snapshots,
+// so every member holds the same list at the same applied index.
+
+#include <cstdint>
+#include <map>
+
+#include "google/protobuf/repeated_ptr_field.h"
+#include "mvcc/Status.h"
+#include "proto/raftpb.pb.h"
+#include "proto/rpc.pb.h"
+#include "proto/serverpb.pb.h"
+
+namespace detcd::server {
+
+class Membership {
+ public:
+  bool contains(std::uint64_t id) const { return members_.count(id) != 0; }
+  bool isLearner(std::uint64_t id) const;
+  const serverpb::Member* find(std::uint64_t id) const;
+
+  /// Whether `cc` is valid against the current list (etcd's ValidateConfigurationChange): add of
+  /// an existing ID, remove or promote of a missing one, promote of a voter are rejected with
+  /// etcd's errors. A change without entries (leaving a joint configuration) is always valid.
+  mvcc::Status validate(const raftpb::ConfChangeV2& cc) const;
+  /// Applies a validated change; `added` describes the member an add introduces.
+  void apply(const raftpb::ConfChangeV2& cc, const serverpb::Member& added);
+
+  /// Replaces the list (bootstrap, snapshot restore).
+  void assign(const google::protobuf::RepeatedPtrField<serverpb::Member>& members);
+  /// The list ordered by ID, for snapshots.
+  void save(google::protobuf::RepeatedPtrField<serverpb::Member>* out) const;
+  /// The list as etcd's API shows it, ordered by ID.
+  void list(google::protobuf::RepeatedPtrField<etcdserverpb::Member>* out) const;
+  static void toApi(const serverpb::Member& m, etcdserverpb::Member* out);
+
+ private:
+  std::map<std::uint64_t, serverpb::Member> members_;
+};
+
+}  // namespace detcd::server

@@ -1,0 +1,200 @@
+#pragma once
+// Node's implementation (private to server/): the apply loop joining raft::RawNode, the
+// DurableLog, the store, the lessor and the watch hub. NodeImpl.cc holds start-up, the Ready
+// loop, apply and snapshots; NodeRequests.cc the request handlers; NodeLeases.cc lease expiry
+// and forwarding; NodeWatches.cc the watch streams.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "mvcc/KvStore.h"
+#include "mvcc/WatchHub.h"
+#include "raft/RawNode.h"
+#include "server/DurableLog.h"
+#include "server/Membership.h"
+#include "server/Node.h"
+#include "server/Waits.h"
+
+namespace detcd::server {
+
+class Node::Impl {
+ public:
+  Impl(env::Env& env, NodeConfig config);
+  ~Impl();
+
+  // --- requests (NodeRequests.cc) ---
+  void range(const etcdserverpb::RangeRequest& req, Callback<etcdserverpb::RangeResponse> done);
+  void put(const etcdserverpb::PutRequest& req, Callback<etcdserverpb::PutResponse> done);
+  void deleteRange(const etcdserverpb::DeleteRangeRequest& req,
+                   Callback<etcdserverpb::DeleteRangeResponse> done);
+  void txn(const etcdserverpb::TxnRequest& req, Callback<etcdserverpb::TxnResponse> done);
+  void compact(const etcdserverpb::CompactionRequest& req,
+               Callback<etcdserverpb::CompactionResponse> done);
+  void leaseGrant(const etcdserverpb::LeaseGrantRequest& req,
+                  Callback<etcdserverpb::LeaseGrantResponse> done);
+  void leaseRevoke(const etcdserverpb::LeaseRevokeRequest& req,
+                   Callback<etcdserverpb::LeaseRevokeResponse> done);
+  void leaseLeases(Callback<etcdserverpb::LeaseLeasesResponse> done);
+  void memberAdd(std::uint64_t id, const std::string& peerUrl, bool learner,
+                 Callback<etcdserverpb::MemberAddResponse> done);
+  void memberRemove(std::uint64_t id, Callback<etcdserverpb::MemberRemoveResponse> done);
+  void memberPromote(std::uint64_t id, Callback<etcdserverpb::MemberPromoteResponse> done);
+  void memberList(Callback<etcdserverpb::MemberListResponse> done);
+  void moveLeader(std::uint64_t target, Callback<etcdserverpb::MoveLeaderResponse> done);
+
+  // --- leases (NodeLeases.cc) ---
+  void leaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
+                      Callback<etcdserverpb::LeaseKeepAliveResponse> done);
+  void leaseTimeToLive(const etcdserverpb::LeaseTimeToLiveRequest& req,
+                       Callback<etcdserverpb::LeaseTimeToLiveResponse> done);
+
+  // --- watches (NodeWatches.cc) ---
+  std::int64_t openWatchStream(WatchSink sink);
+  void watch(std::int64_t stream, const etcdserverpb::WatchRequest& req);
+  void closeWatchStream(std::int64_t stream);
+
+  NodeStatus status() const;
+  bool stopped() const { return stopped_; }
+  const mvcc::KvStore& store() const { return store_; }
+
+ private:
+  // --- start-up and the loop (NodeImpl.cc) ---
+  void start();
+  raftpb::Snapshot bootstrapSnapshot() const;
+  /// Loads the state machine from a snapshot's data (restart or a snapshot from the leader).
+  bool restoreSnapshot(const raftpb::Snapshot& snap);
+  void startTimers();
+  void onTick();
+  void receive(env::NodeId from, const std::string& payload);
+  /// Handles Readies until none is left (or a few per turn, the rest on the next turn, so that
+  /// the applied index may trail the commit index as in etcd's asynchronous apply).
+  void pump();
+  void handleReady();
+  void onSoftState(const raft::SoftState& ss);
+  void applyEntry(const raftpb::Entry& e);
+  void applyNormal(const raftpb::Entry& e);
+  void applyConfChange(const raftpb::Entry& e);
+  void serveReads(const std::vector<raft::ReadState>& readStates);
+  void maybeSnapshot();
+  void traceRaftState();
+  /// Fail-stop: answers every waiter "server stopped" and serves nothing more.
+  void stop(const std::string& reason);
+  /// Corruption at start: never serves.
+  void refuse(const std::string& reason);
+  void sendPeer(env::NodeId to, const serverpb::PeerMessage& m);
+  /// Runs an answer now, or after the Ready being handled (callbacks never run mid-Ready).
+  void respond(std::function<void()> answer);
+  void flushAnswers();
+
+  // --- requests (NodeRequests.cc) ---
+  std::uint64_t nextRequestId();
+  bool isLeader() const;
+  std::uint64_t leader() const;
+  /// Checks a proposal may be made now: stopped, size, apply gap, leader.
+  mvcc::Status admit(std::size_t bytes) const;
+  /// Proposes `req` (its id set here); `done` gets the applied outcome.
+  void propose(serverpb::InternalRaftRequest req, Waits::Completion done);
+  void proposeConfChange(raftpb::ConfChangeV2 cc, const serverpb::Member& member,
+                         Waits::Completion done);
+  /// Runs `read` once a ReadIndex confirmed leadership and the applied index reached it
+  /// (or with the error that prevented it).
+  void linearizableRead(std::function<void(const mvcc::Status&)> read);
+  void retryReadIndexes();
+  template <class Response>
+  Waits::Completion typed(Callback<Response> done);
+  template <class Response>
+  void answer(const Callback<Response>& done, const mvcc::Status& st, Response resp);
+  void fillHeader(etcdserverpb::ResponseHeader* h) const;
+  template <class Response>
+  Waits::Completion membersAnswer(Callback<Response> done, std::uint64_t memberId);
+
+  // --- leases (NodeLeases.cc) ---
+  void onLeaseCheck();
+  std::vector<std::int64_t> expiredLeases(std::int64_t nowNs) const;
+  void handleLeaseForward(env::NodeId from, const serverpb::LeaseForward& f);
+  void handleLeaseAnswer(const serverpb::LeaseForwardAnswer& a);
+  mvcc::Status keepAliveLocally(const etcdserverpb::LeaseKeepAliveRequest& req,
+                                etcdserverpb::LeaseKeepAliveResponse* resp);
+
+  // --- watches (NodeWatches.cc) ---
+  void onWatchSync();
+  void onProgressNotify();
+  void deliverWatches();
+  void deliver(std::int64_t stream);
+
+  env::Env& env_;
+  NodeConfig cfg_;
+  std::uint64_t clusterId_ = 0;
+  mvcc::KvStore store_;
+  mvcc::WatchHub hub_;
+  Membership members_;
+  DurableLog log_;
+  std::unique_ptr<raft::RawNode> raw_;
+  Waits waits_;
+  raftpb::ConfState confState_;
+
+  std::uint64_t consistentIndex_ = 0;  ///< the last entry applied to the store
+  std::uint64_t snapshotIndex_ = 0;
+  std::uint64_t snapshots_ = 0;
+  bool stopped_ = false;
+  bool removed_ = false;
+  std::string stopReason_;
+  std::string role_ = "follower";
+
+  bool pumping_ = false;
+  bool pumpScheduled_ = false;
+  std::vector<std::function<void()>> answers_;
+
+  std::uint64_t idPrefix_ = 0;
+  std::uint64_t idCounter_ = 0;
+  /// ReadIndex requests waiting for their ReadState, and those waiting for the applied index.
+  std::set<std::uint64_t> awaitingReadState_;
+  std::map<std::uint64_t, std::uint64_t> awaitingApply_;  // id -> read index
+  std::uint64_t ticks_ = 0;
+  std::uint64_t lastLead_ = 0;
+  /// MoveLeader requests by ID: their target.
+  std::map<std::uint64_t, std::uint64_t> moveLeaders_;
+  /// Leases whose revoke this leader proposed (lease -> when), so each is traced once.
+  std::map<std::int64_t, env::Nanos> revoking_;
+  std::map<std::int64_t, WatchSink> sinks_;
+  std::uint64_t watchEvents_ = 0;
+
+  struct Traced {
+    std::uint64_t term = 0, vote = 0, leader = 0, commit = 0, last = 0;
+    std::string role;
+    bool operator==(const Traced&) const = default;
+  };
+  std::optional<Traced> traced_;
+
+  env::TimerId tickTimer_ = 0, leaseTimer_ = 0, syncTimer_ = 0, progressTimer_ = 0,
+               pumpTimer_ = 0;
+};
+
+// Answers `done` (header filled when ok; etcd sends no body with an error), never mid-Ready.
+template <class Response>
+inline void Node::Impl::answer(const Callback<Response>& done, const mvcc::Status& st, Response resp) {
+  if (st.ok()) {
+    fillHeader(resp.mutable_header());
+  } else {
+    resp.Clear();  // etcd answers an error without a response
+  }
+  respond([done, st, resp = std::move(resp)] { done(st, resp); });
+}
+
+template <class Response>
+inline Waits::Completion Node::Impl::typed(Callback<Response> done) {
+  return [this, done = std::move(done)](const mvcc::Status& st,
+                                        const google::protobuf::Message* msg) {
+    Response resp;
+    if (msg != nullptr && msg->GetDescriptor() == Response::descriptor()) resp.CopyFrom(*msg);
+    answer(done, st, std::move(resp));
+  };
+}
+
+}  // namespace detcd::server

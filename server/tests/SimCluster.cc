@@ -1,0 +1,169 @@
+#include "server/tests/SimCluster.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <variant>
+
+namespace detcd::server::testing {
+
+class SimCluster::NodeProcess final : public sim::Process {
+ public:
+  NodeProcess(env::Env& env, const NodeConfig& config) : node(env, config) {}
+  Node node;
+};
+
+SimCluster::SimCluster(std::uint64_t seed, std::size_t members, NodeConfig base)
+    : sim_(seed, sim::SimulationOptions{0.0, 0.0}) {
+  std::vector<InitialMember> initial;
+  for (std::uint64_t id = 1; id <= members; ++id) initial.push_back({id, fmt::format("n{}", id), ""});
+  for (std::uint64_t id = 1; id <= members; ++id) {
+    NodeConfig c = base;
+    c.id = id;
+    c.name = fmt::format("n{}", id);
+    c.initialCluster = initial;
+    configs_[id] = c;
+    sim_.addHost(id, [this, id](env::Env& env) {
+      return std::make_unique<NodeProcess>(env, configs_.at(id));
+    });
+  }
+  // DETCD_SERVER_TRACE=1 prints every trace event of the run (JSON lines) to stderr.
+  if (std::getenv("DETCD_SERVER_TRACE") != nullptr) sim_.trace().writeTo(&std::cerr);
+  sim_.trace().setObserver([this](env::Nanos, env::NodeId node, std::string_view kind,
+                                  std::initializer_list<env::TraceField> fields) {
+    ++counts_[{node, std::string(kind)}];
+    for (const auto& f : fields) {
+      if (const auto* s = std::get_if<std::string_view>(&f.value)) {
+        lastStrings_[{node, std::string(kind) + "." + std::string(f.key)}] = std::string(*s);
+      }
+    }
+  });
+}
+
+SimCluster::~SimCluster() { sim_.trace().setObserver({}); }
+
+std::vector<std::uint64_t> SimCluster::ids() const {
+  std::vector<std::uint64_t> out;
+  for (const auto& [id, c] : configs_) out.push_back(id);
+  return out;
+}
+
+void SimCluster::startAll() {
+  for (auto id : ids()) sim_.host(id).start();
+}
+
+void SimCluster::startJoining(std::uint64_t id) {
+  NodeConfig c = configs_.begin()->second;
+  c.id = id;
+  c.name = fmt::format("n{}", id);
+  c.join = true;
+  configs_[id] = c;
+  sim_.addHost(id, [this, id](env::Env& env) {
+    return std::make_unique<NodeProcess>(env, configs_.at(id));
+  });
+  sim_.host(id).start();
+}
+
+Node* SimCluster::node(std::uint64_t id) {
+  auto* p = dynamic_cast<NodeProcess*>(sim_.host(id).process());
+  return p ? &p->node : nullptr;
+}
+
+bool SimCluster::call(std::uint64_t id, const std::function<void(Node&)>& fn) {
+  sim::Host& h = sim_.host(id);
+  for (int attempt = 0; attempt < 10'000; ++attempt) {
+    switch (h.loop().admit(h.incarnation())) {
+      case sim::NodeLoop::Admission::kRun:
+        h.loop().runHandler([&] { fn(*node(id)); });
+        return true;
+      case sim::NodeLoop::Admission::kDrop:
+        return false;
+      case sim::NodeLoop::Admission::kWait:
+        run(std::chrono::milliseconds(1));
+        break;
+    }
+  }
+  return false;
+}
+
+std::uint64_t SimCluster::leader() {
+  std::uint64_t best = 0, term = 0;
+  for (auto id : ids()) {
+    Node* n = node(id);
+    if (n == nullptr || n->stopped()) continue;
+    NodeStatus s = n->status();
+    if (s.role == "leader" && s.term >= term) {
+      best = id;
+      term = s.term;
+    }
+  }
+  return best;
+}
+
+std::uint64_t SimCluster::waitForLeader(env::Nanos timeout) {
+  // Also until every running member knows it, so that requests to any member can proceed.
+  runUntil(
+      [&] {
+        const std::uint64_t l = leader();
+        if (l == 0) return false;
+        for (auto id : ids()) {
+          Node* n = node(id);
+          if (n != nullptr && !n->stopped() && n->status().leader != l) return false;
+        }
+        return true;
+      },
+      timeout);
+  return leader();
+}
+
+bool SimCluster::waitConverged(env::Nanos timeout) {
+  return runUntil(
+      [&] {
+        const std::uint64_t l = leader();
+        if (l == 0) return false;
+        const std::uint64_t commit = node(l)->status().commitIndex;
+        for (auto id : ids()) {
+          Node* n = node(id);
+          if (n == nullptr || n->stopped()) continue;
+          if (n->status().appliedIndex != commit) return false;
+        }
+        return true;
+      },
+      timeout);
+}
+
+Outcome<etcdserverpb::PutResponse> SimCluster::put(std::uint64_t id, const std::string& key,
+                                                   const std::string& value, std::int64_t lease) {
+  etcdserverpb::PutRequest req;
+  req.set_key(key);
+  req.set_value(value);
+  req.set_lease(lease);
+  return request<etcdserverpb::PutResponse>(
+      id, [&](Node& n, Node::Callback<etcdserverpb::PutResponse> cb) { n.put(req, cb); });
+}
+
+Outcome<etcdserverpb::RangeResponse> SimCluster::get(std::uint64_t id, const std::string& key,
+                                                     bool serializable) {
+  etcdserverpb::RangeRequest req;
+  req.set_key(key);
+  req.set_serializable(serializable);
+  return request<etcdserverpb::RangeResponse>(
+      id, [&](Node& n, Node::Callback<etcdserverpb::RangeResponse> cb) { n.range(req, cb); });
+}
+
+std::uint64_t SimCluster::events(const std::string& kind, std::uint64_t id) const {
+  std::uint64_t total = 0;
+  for (const auto& [key, n] : counts_) {
+    if (key.second == kind && (id == 0 || key.first == id)) total += n;
+  }
+  return total;
+}
+
+std::string SimCluster::lastField(const std::string& kind, const std::string& field,
+                                  std::uint64_t id) const {
+  auto it = lastStrings_.find({id, kind + "." + field});
+  return it == lastStrings_.end() ? std::string() : it->second;
+}
+
+}  // namespace detcd::server::testing
