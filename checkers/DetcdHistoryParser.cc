@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
 #include <string>
 
 #include "checkers/HistoryBuilder.h"
@@ -219,12 +220,31 @@ WatchEvent watchEvent(const json& j) {
   return e;
 }
 
-void readLine(HistoryBuilder& builder, const json& j, int64_t lineNo) {
+// `skipped`: clients whose pending invocation is a serializable read, left out of the history
+// (with its completion) because a serializable read may be stale (docs/history.md).
+void readLine(HistoryBuilder& builder, std::set<int64_t>& skipped, const json& j,
+              int64_t lineNo) {
   if (!j.is_object()) throw std::invalid_argument("expected a JSON object");
   std::string type = text(j, "type");
   int64_t client = requiredInteger(j, "client");
   Timestamp time = integer(j, "time", lineNo);
-  if (type == "invoke") {
+  bool completion = type == "ok" || type == "fail" || type == "info";
+  if (type == "invoke" && boolean(j, "serializable")) {
+    EtcdRequest read = request(j);  // still validated
+    if (read.kind != EtcdRequest::Kind::kRequestOp || read.op.kind != RequestOp::Kind::kRange) {
+      throw std::invalid_argument("\"serializable\" is only for get and range");
+    }
+    if (!skipped.insert(client).second) {
+      throw std::invalid_argument("client " + std::to_string(client) +
+                                  " invokes while its serializable read is still pending");
+    }
+  } else if (completion && skipped.erase(client) > 0) {
+    // the completion of a skipped serializable read
+  } else if (type == "invoke") {
+    if (skipped.contains(client)) {
+      throw std::invalid_argument("client " + std::to_string(client) +
+                                  " invokes while its serializable read is still pending");
+    }
     Operation op;
     op.client = client;
     op.kind = OpKind::kEtcd;
@@ -234,7 +254,7 @@ void readLine(HistoryBuilder& builder, const json& j, int64_t lineNo) {
     call->request = request(j);
     op.etcd = std::move(call);
     builder.invoke(std::move(op));
-  } else if (type == "ok" || type == "fail" || type == "info") {
+  } else if (completion) {
     Outcome outcome = type == "ok" ? Outcome::kOk : type == "fail" ? Outcome::kFail
                                                                   : Outcome::kInfo;
     Operation& op = builder.complete(client, outcome, time, lineNo);
@@ -286,8 +306,9 @@ void readLine(HistoryBuilder& builder, const json& j, int64_t lineNo) {
 
 History parseDetcdHistory(const std::string& text) {
   HistoryBuilder builder;
+  std::set<int64_t> skipped;
   builder.readLines(text, [&](const std::string& line, int64_t number) {
-    readLine(builder, json::parse(line), number);
+    readLine(builder, skipped, json::parse(line), number);
   });
   return builder.finish();
 }

@@ -170,6 +170,34 @@ TEST(HistoryParserTest, DetcdErrorsNameTheLine) {
               Format::kDetcd, 1, "compare target");
 }
 
+TEST(HistoryParserTest, DetcdLeavesSerializableReadsOut) {
+  History h = parseHistory(
+      R"({"type":"invoke","client":1,"time":10,"op":"get","key":"a","serializable":true}
+{"type":"invoke","client":2,"time":11,"op":"put","key":"a","value":"1"}
+{"type":"ok","client":1,"time":20,"header":{"revision":1},"kvs":[]}
+{"type":"invoke","client":1,"time":30,"op":"get","key":"a","serializable":false}
+{"type":"ok","client":2,"time":31,"header":{"revision":2}}
+{"type":"ok","client":1,"time":40,"header":{"revision":2},"kvs":[]}
+{"type":"invoke","client":1,"time":50,"op":"range","key":"a","range_end":"b","serializable":true}
+)",
+      Format::kDetcd);
+  ASSERT_EQ(h.operations.size(), 2u);
+  EXPECT_EQ(h.operations[0].client, 2);
+  EXPECT_EQ(h.operations[1].client, 1);
+  EXPECT_EQ(h.operations[1].invokeTime, 30);
+  EXPECT_EQ(h.operations[1].outcome, Outcome::kOk);
+}
+
+TEST(HistoryParserTest, DetcdSerializableErrorsNameTheLine) {
+  expectError("{\"type\":\"invoke\",\"client\":1,\"op\":\"put\",\"key\":\"a\","
+              "\"value\":\"1\",\"serializable\":true}\n",
+              Format::kDetcd, 1, "only for get and range");
+  expectError("{\"type\":\"invoke\",\"client\":1,\"op\":\"get\",\"key\":\"a\","
+              "\"serializable\":true}\n"
+              "{\"type\":\"invoke\",\"client\":1,\"op\":\"get\",\"key\":\"a\"}\n",
+              Format::kDetcd, 2, "still pending");
+}
+
 TEST(HistoryParserTest, ReadingAMissingFileNamesIt) {
   try {
     readHistoryFile("/nonexistent/history.jsonl", Format::kDetcd);
