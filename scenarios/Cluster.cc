@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <stdexcept>
 #include <utility>
 
@@ -293,11 +292,9 @@ void Cluster::apply(const Fault& fault) {
     }
     case FaultKind::kClockDrift:
       sim_.host(*target).clock().setDrift(fault.driftPpm);
-      maxDriftPpm_ = std::max(maxDriftPpm_, std::abs(fault.driftPpm));
       return;
     case FaultKind::kClockStep:
       sim_.host(*target).clock().step(fault.step);
-      clockSteps_.push_back(sim_.now());
       return;
     case FaultKind::kBitFlip: {
       sim::SimDisk& disk = sim_.host(*target).disk();

@@ -72,11 +72,6 @@ class Cluster final : public MemberAccess {
   /// Every member ever created, by ID.
   const std::map<std::uint64_t, MemberRecord>& records() const { return records_; }
 
-  /// Largest absolute clock drift set by the scenario so far (ppm), and the virtual times of
-  /// clock steps, for the lease check's tolerance.
-  double maxDriftPpm() const { return maxDriftPpm_; }
-  const std::vector<env::Nanos>& clockSteps() const { return clockSteps_; }
-
   // MemberAccess
   std::vector<std::uint64_t> members() const override;
   void send(std::uint64_t id, std::function<void(server::Node& node)> call,
@@ -114,8 +109,6 @@ class Cluster final : public MemberAccess {
   sim::Rng clientNet_;
   std::map<std::uint64_t, MemberRecord> records_;
   std::map<std::uint64_t, bool> joined_;  ///< members added by add-member start with join
-  double maxDriftPpm_ = 0;
-  std::vector<env::Nanos> clockSteps_;
 };
 
 }  // namespace detcd::scenarios

@@ -1,5 +1,7 @@
 #include "scenarios/HistoryRecorder.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include <ostream>
@@ -205,6 +207,8 @@ void HistoryRecorder::invoke(std::int64_t client, env::Nanos time,
   json j = line("invoke", client, time);
   std::visit(RequestFields{j}, request);
   append(j.dump());
+  ++counts_.invoked;
+  pendingSince_[client] = time;
 }
 
 void HistoryRecorder::ok(std::int64_t client, env::Nanos time, const WorkloadRequest& request,
@@ -212,18 +216,22 @@ void HistoryRecorder::ok(std::int64_t client, env::Nanos time, const WorkloadReq
   json j = line("ok", client, time);
   responseFields(j, request, response);
   append(j.dump());
+  ++counts_.ok;
+  okInvokeTimes_.push_back(pendingSince_[client]);
 }
 
 void HistoryRecorder::fail(std::int64_t client, env::Nanos time, const std::string& error) {
   json j = line("fail", client, time);
   j["error"] = error;
   append(j.dump());
+  ++counts_.failed;
 }
 
 void HistoryRecorder::info(std::int64_t client, env::Nanos time, const std::string& error) {
   json j = line("info", client, time);
   j["error"] = error;
   append(j.dump());
+  ++counts_.unknown;
 }
 
 std::int64_t HistoryRecorder::watch(std::int64_t client, env::Nanos time,
@@ -261,6 +269,11 @@ void HistoryRecorder::watchResponse(std::int64_t client, env::Nanos time, std::i
   if (response.canceled()) j["canceled"] = true;
   if (response.compact_revision() != 0) j["compact_revision"] = response.compact_revision();
   append(j.dump());
+}
+
+std::uint64_t HistoryRecorder::okInvokedSince(env::Nanos since) const {
+  return static_cast<std::uint64_t>(std::count_if(okInvokeTimes_.begin(), okInvokeTimes_.end(),
+                                                  [since](env::Nanos t) { return t >= since; }));
 }
 
 void HistoryRecorder::append(const std::string& line) {

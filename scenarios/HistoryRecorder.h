@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "env/Time.h"
 #include "scenarios/WorkloadRequest.h"
@@ -51,6 +53,14 @@ class HistoryRecorder {
   const std::string& text() const { return text_; }
   std::uint64_t lines() const { return lines_; }
 
+  /// Operations by outcome so far (watches not counted).
+  struct Counts {
+    std::uint64_t invoked = 0, ok = 0, failed = 0, unknown = 0;
+  };
+  const Counts& counts() const { return counts_; }
+  /// Operations invoked at or after `since` that completed ok (the liveness phase's measure).
+  std::uint64_t okInvokedSince(env::Nanos since) const;
+
  private:
   void append(const std::string& line);
 
@@ -58,6 +68,9 @@ class HistoryRecorder {
   std::string text_;
   std::uint64_t lines_ = 0;
   std::int64_t nextWatchId_ = 1;
+  Counts counts_;
+  std::map<std::int64_t, env::Nanos> pendingSince_;  ///< each client's last invocation time
+  std::vector<env::Nanos> okInvokeTimes_;            ///< invocation time of each ok operation
 };
 
 }  // namespace detcd::scenarios

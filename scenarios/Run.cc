@@ -47,15 +47,7 @@ std::ofstream openOut(const std::string& dir, const char* file) {
 
 }  // namespace
 
-std::string RunResult::failedChecks() const {
-  std::string out;
-  for (const CheckResult& c : checks) {
-    if (c.passed || c.skipped) continue;
-    if (!out.empty()) out += ", ";
-    out += c.name;
-  }
-  return out;
-}
+std::string RunResult::failedChecks() const { return scenarios::failedChecks(checks); }
 
 std::string RunResult::verdictLine() const {
   return passed ? "verdict: PASS" : fmt::format("verdict: FAIL ({})", failedChecks());
@@ -72,11 +64,11 @@ RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
   sim::Simulation sim(options.seed);
   if (traceOut.is_open()) sim.trace().writeTo(&traceOut);
   RaftSafetyMonitor raftMonitor;
-  LeaseMonitor leaseMonitor;
+  LeaseMonitor leaseMonitor(leaseOptionsFor(scenario));
   sim.trace().setObserver([&](Nanos time, env::NodeId node, std::string_view kind,
                               std::initializer_list<env::TraceField> fields) {
-    raftMonitor.onEvent(time, node, kind, fields);
-    leaseMonitor.onEvent(time, node, kind, fields);
+    raftMonitor.observe(time, node, kind, fields);
+    leaseMonitor.observe(time, node, kind, fields);
   });
 
   Cluster cluster(sim, scenario, options.bugs);
@@ -129,31 +121,42 @@ RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
   pollUntil(sim, [&] { return cluster.leader() && cluster.converged(0); },
             sim.now() + kConvergenceBound);
 
-  CheckInput input{scenario, history, {}, raftMonitor, leaseMonitor, liveness,
-                   cluster.maxDriftPpm(), cluster.clockSteps()};
+  // A member that refused to start although nothing corrupted its disk lost acknowledged state
+  // or misread a torn tail as damage: the cluster did not recover as it must.
   for (const auto& [id, record] : cluster.records()) {
-    MemberFinal final;
-    final.id = id;
-    const server::Node* node = cluster.node(id);
-    final.live = node != nullptr && !node->stopped() && !record.removed;
-    if (node != nullptr) {
-      final.status = node->status();
-      final.store = &node->store();
+    if (record.refused && !record.corrupted) {
+      liveness.ok = false;
+      liveness.detail = fmt::format("{} refused to start without injected corruption: {}",
+                                    memberName(id), record.refusal);
     }
-    final.refused = record.refused;
-    final.corrupted = record.corrupted;
-    input.members.push_back(std::move(final));
+  }
+
+  CheckInput input;
+  input.scenario = &scenario;
+  input.history = history.text();
+  input.raftSafety = &raftMonitor;
+  input.leases = &leaseMonitor;
+  input.liveness = liveness;
+  for (const auto& [id, record] : cluster.records()) {
+    MemberFinal member;
+    member.id = id;
+    const server::Node* node = cluster.node(id);
+    member.live = node != nullptr && !node->stopped() && !record.removed;
+    if (member.live) {
+      member.status = node->status();
+      member.store = &node->store();
+    }
+    input.members.push_back(std::move(member));
   }
   result.checks = runChecks(input);
-  result.passed = std::none_of(result.checks.begin(), result.checks.end(),
-                               [](const CheckResult& c) { return !c.passed && !c.skipped; });
+  result.passed = allPassed(result.checks);
   result.traceHash = sim.trace().hash();
   result.stats.events = sim.trace().events();
   result.stats.virtualTime = sim.now();
-  result.stats.operations = history.operations();
-  result.stats.ok = history.okCount();
-  result.stats.failed = history.failCount();
-  result.stats.unknown = history.infoCount();
+  result.stats.operations = history.counts().invoked;
+  result.stats.ok = history.counts().ok;
+  result.stats.failed = history.counts().failed;
+  result.stats.unknown = history.counts().unknown;
   sim.trace().setObserver({});
   return result;
 }
