@@ -616,6 +616,14 @@ std::vector<Fault> readFaults(const YAML::Node& node, env::Nanos end, Roster& ro
       fail(item, fmt::format("each fault must be a map like {{at: 5s, crash: n2}}, got {}",
                              describe(item)));
     }
+    for (const auto& entry : item) {  // a misspelt action is the likely mistake: say so
+      const YAML::Node& key = entry.first;
+      if (key.IsScalar() &&
+          std::find(accepted.begin(), accepted.end(), key.Scalar()) == accepted.end()) {
+        fail(key,
+             fmt::format("unknown fault kind '{}' (accepted: {})", key.Scalar(), joined(actions)));
+      }
+    }
     const Fields f(item, "fault", accepted);
     Fault fault;
     fault.line = lineOf(item);

@@ -228,13 +228,29 @@ faults:
   for (std::size_t i = 0; i < f.size(); ++i) EXPECT_EQ(f[i].line, static_cast<int>(i) + 4);
 }
 
+TEST(ScenarioFileTest, KeyOrderDoesNotMatter) {
+  // `duration` bounds the faults and `members` names them, wherever they are written.
+  const Scenario s = parseScenario(
+      "faults:\n  - {at: 50s, crash: n5}\nduration: 60s\ncluster: {members: 5}\n", "t");
+  EXPECT_EQ(s.faults.at(0).node, "n5");
+}
+
+TEST(ScenarioFileTest, EmptyListsAndTrimmedDescription) {
+  const Scenario s =
+      parseScenario("description: |\n  kept\n\n\nfaults:\nchecks: []\nexpect-refusal: []\n", "t");
+  EXPECT_EQ(s.description, "kept");
+  EXPECT_TRUE(s.faults.empty());
+  EXPECT_EQ(s.checks, (CheckSet{false, false, false, false, false, false, false}));
+  EXPECT_EQ(parseScenario("checks: [watch, all]\n", "t").checks, CheckSet{});
+}
+
 TEST(ScenarioFileTest, UnknownKeysAreRejectedWithTheAcceptedOnes) {
   expectError("description: x\nclustr: {}\n", 2,
               "unknown key 'clustr' in the scenario (accepted: name, description, cluster,");
   expectError("cluster:\n  members: 3\n  election: 10\n", 3,
               "unknown key 'election' in cluster (accepted: members, election-ticks,");
   expectError("workload:\n  mix: {put: 1, gett: 2}\n", 2, "unknown key 'gett' in workload.mix");
-  expectError("faults:\n  - {at: 1s, crash: n1, when: now}\n", 2, "unknown key 'when' in fault");
+  expectError("faults:\n  - {at: 1s, crash: n1, when: now}\n", 2, "unknown fault kind 'when'");
   expectError("faults:\n  - {at: 1s, clock-drift: {node: n1, pm: 5}}\n", 2,
               "unknown key 'pm' in clock-drift (accepted: node, ppm)");
   expectError("duration: 5s\nduration: 6s\n", 2, "duplicate key 'duration' in the scenario");
@@ -290,7 +306,8 @@ TEST(ScenarioFileTest, MalformedDurationsNameTheKey) {
 }
 
 TEST(ScenarioFileTest, FaultActionsAreChecked) {
-  expectError("faults:\n  - {at: 1s, explode: n1}\n", 2, "unknown key 'explode' in fault");
+  expectError("faults:\n  - {at: 1s, explode: n1}\n", 2,
+              "unknown fault kind 'explode' (accepted: partition, isolate, one-way, heal, crash,");
   expectError("faults:\n  - {at: 1s}\n", 2, "fault has no action (one of: partition, isolate,");
   expectError("faults:\n  - {crash: n1}\n", 2, "fault has no 'at'");
   expectError("faults:\n  - {at: 1s, crash: n1, pause: n2}\n", 2,
@@ -452,6 +469,29 @@ TEST(ScenarioFileTest, EveryShippedScenarioParses) {
     EXPECT_EQ(withoutLines(parseScenario(writeScenario(s), s.name)), withoutLines(s));
   }
   EXPECT_GE(count, 11);
+}
+
+TEST(ScenarioFileTest, TheDocumentsExamplesParse) {
+  std::ifstream in(DETCD_SCENARIO_DOC);
+  ASSERT_TRUE(in) << DETCD_SCENARIO_DOC;
+  std::string line, block;
+  int blocks = 0, lineNo = 0, start = 0;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (!inside && line == "```yaml") {
+      inside = true;
+      block.clear();
+      start = lineNo;
+    } else if (inside && line == "```") {
+      inside = false;
+      ++blocks;
+      EXPECT_NO_THROW(parseScenario(block, "doc")) << "docs/scenarios.md, block at line " << start;
+    } else if (inside) {
+      block += line + "\n";
+    }
+  }
+  EXPECT_GE(blocks, 2);
 }
 
 TEST(ScenarioFileTest, TheIssuesScenariosAreShipped) {
