@@ -467,7 +467,7 @@ void readAction(const YAML::Node& v, const std::string& key, Roster& roster, Fau
   using enum Roster::Allow;
   switch (fault.kind) {
     case FaultKind::kPartition: {
-      if (!sequence(v, key).size() || v.size() < 2) {
+      if (sequence(v, key).size() < 2) {
         fail(v, "partition must list at least two groups, like [[n1, n2], [n3]]");
       }
       for (const auto& group : v) {
@@ -801,6 +801,12 @@ Scenario readScenarioFile(const std::string& path) {
   } catch (const LineError& e) {
     throw ScenarioError(path, e.line, e.problem);
   }
+}
+
+std::string faultText(const Fault& fault) {
+  YAML::Emitter out;
+  writeFault(out, fault);
+  return out.c_str();
 }
 
 std::string writeScenario(const Scenario& s) {

@@ -42,10 +42,15 @@ Scenario parseScenario(const std::string& yamlText, const std::string& name);
 /// cannot be read).
 Scenario readScenarioFile(const std::string& path);
 
-/// The scenario as YAML, every key written out, faults one flow map per line. parseScenario reads
-/// it back to an equal Scenario except for Fault::line (the lines of the written text). Used by
+/// The scenario as YAML, every key written out, faults one flow map per line. For a valid scenario
+/// (one that parseScenario returned or drawScenario drew) parseScenario reads it back to an equal
+/// Scenario except for Fault::line (the lines of the written text). Used by
 /// `detcd-sim swarm --save-scenario`.
 std::string writeScenario(const Scenario& scenario);
+
+/// One fault as the flow map a scenario file holds, e.g. "{at: 5s, crash: n2}" (for traces,
+/// reports and messages).
+std::string faultText(const Fault& fault);
 
 /// Parses a duration: a non-negative decimal number and a unit, "ns", "us", "ms", "s", "m" or "h"
 /// ("500ms", "2s", "1.5s", "1m", "30us", "100ns"). Nothing when malformed, when it is not a whole

@@ -218,6 +218,24 @@ TEST(ScenarioDrawTest, SeedsCoverTheWholeFaultModel) {
   EXPECT_TRUE(preVoteOff);
 }
 
+TEST(ScenarioDrawTest, TheSwarmsFirstSeedsAreValid) {
+  // Every seed CI's swarm runs (1..2000 at the default 30 s) draws a consistent schedule that
+  // survives --save-scenario.
+  for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
+    const Scenario s = drawScenario(seed, 30s);
+    std::string why;
+    EXPECT_TRUE(scheduleIsConsistent(s, why)) << "seed " << seed << ": " << why;
+    const std::string yaml = writeScenario(s);
+    try {
+      Scenario back = parseScenario(yaml, s.name);
+      for (auto& f : back.faults) f.line = 0;
+      EXPECT_EQ(back, s) << "seed " << seed << "\n" << yaml;
+    } catch (const ScenarioError& e) {
+      ADD_FAILURE() << "seed " << seed << ": " << e.what() << "\n" << yaml;
+    }
+  }
+}
+
 TEST(ScenarioDrawTest, ShortDurationsStillDrawValidScenarios) {
   for (std::uint64_t seed = 1; seed <= 50; ++seed) {
     const Scenario s = drawScenario(seed, 1ms);

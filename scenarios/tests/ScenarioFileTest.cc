@@ -244,6 +244,16 @@ TEST(ScenarioFileTest, EmptyListsAndTrimmedDescription) {
   EXPECT_EQ(parseScenario("checks: [watch, all]\n", "t").checks, CheckSet{});
 }
 
+TEST(ScenarioFileTest, FaultTextIsTheFilesFlowMap) {
+  const Scenario s = parseScenario(
+      "faults:\n  - {at: 1500ms, partition: [[n1], [n2, n3]]}\n"
+      "  - {at: 2s, clock-drift: {node: leader, ppm: -2.5}}\n  - {at: 3s, heal: true}\n",
+      "t");
+  EXPECT_EQ(faultText(s.faults[0]), "{at: 1500ms, partition: [[n1], [n2, n3]]}");
+  EXPECT_EQ(faultText(s.faults[1]), "{at: 2s, clock-drift: {node: leader, ppm: -2.5}}");
+  EXPECT_EQ(faultText(s.faults[2]), "{at: 3s, heal: true}");
+}
+
 TEST(ScenarioFileTest, UnknownKeysAreRejectedWithTheAcceptedOnes) {
   expectError("description: x\nclustr: {}\n", 2,
               "unknown key 'clustr' in the scenario (accepted: name, description, cluster,");
