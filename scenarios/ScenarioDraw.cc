@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <vector>
 
 #include "scenarios/ScenarioFile.h"
@@ -356,7 +357,10 @@ class FaultDrawer {
 }  // namespace
 
 Scenario drawScenario(std::uint64_t seed, env::Nanos duration) {
-  assert(duration > env::Nanos{0});
+  if (duration <= env::Nanos{0}) {
+    throw std::invalid_argument("the swarm's duration must be more than 0, got " +
+                                formatDuration(duration));
+  }
   sim::Rng rng = sim::SeedTree(seed).stream("swarm");
   Scenario s;
   s.name = fmt::format("swarm-{}", seed);
@@ -366,9 +370,13 @@ Scenario drawScenario(std::uint64_t seed, env::Nanos duration) {
   FaultDrawer faults(rng, s.cluster, duration);
   s.faults = faults.draw();
   s.expectRefusal = faults.bitFlipped();
-  s.description =
-      fmt::format("Drawn by the swarm from seed {}: {} members, {} faults in {} of virtual time.",
-                  seed, s.cluster.members, s.faults.size(), formatDuration(duration));
+  const auto count = [](std::size_t n, const char* noun) {
+    return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+  };
+  s.description = fmt::format("Drawn by the swarm from seed {} for {} of virtual time: {}, {}.",
+                              seed, formatDuration(duration),
+                              count(static_cast<std::size_t>(s.cluster.members), "member"),
+                              count(s.faults.size(), "fault"));
   return s;
 }
 

@@ -10,8 +10,9 @@
 
 namespace detcd::scenarios {
 
-/// Draws the scenario of swarm seed `seed` for a safety phase of `duration` (> 0) of virtual time.
+/// Draws the scenario of swarm seed `seed` for a safety phase of `duration` of virtual time.
 /// A pure function of (seed, duration): every draw comes from sim::SeedTree(seed), stream "swarm".
+/// Throws std::invalid_argument when `duration` is not positive.
 ///
 /// What is drawn:
 /// - cluster: 1, 3 or 5 members; heartbeat 1-2 ticks, election 5-10 heartbeats; a tick of 10, 20,

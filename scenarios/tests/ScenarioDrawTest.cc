@@ -236,6 +236,11 @@ TEST(ScenarioDrawTest, TheSwarmsFirstSeedsAreValid) {
   }
 }
 
+TEST(ScenarioDrawTest, ANonPositiveDurationIsRejected) {
+  EXPECT_THROW(drawScenario(1, 0s), std::invalid_argument);
+  EXPECT_THROW(drawScenario(1, -1s), std::invalid_argument);
+}
+
 TEST(ScenarioDrawTest, ShortDurationsStillDrawValidScenarios) {
   for (std::uint64_t seed = 1; seed <= 50; ++seed) {
     const Scenario s = drawScenario(seed, 1ms);
