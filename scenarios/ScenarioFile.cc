@@ -866,6 +866,13 @@ std::string writeScenario(const Scenario& s) {
   return std::string(out.c_str()) + "\n";
 }
 
+void writeScenarioFile(const Scenario& scenario, const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (out) out << writeScenario(scenario);
+  if (out) out.flush();
+  if (!out) throw ScenarioError(path, 0, fmt::format("cannot write: {}", std::strerror(errno)));
+}
+
 std::optional<env::Nanos> parseDuration(std::string_view text) {
   struct Unit {
     std::string_view suffix;

@@ -48,6 +48,10 @@ Scenario readScenarioFile(const std::string& path);
 /// `detcd-sim swarm --save-scenario`.
 std::string writeScenario(const Scenario& scenario);
 
+/// Writes writeScenario(scenario) to `path` (replacing it). Throws ScenarioError naming the file
+/// when it cannot be written.
+void writeScenarioFile(const Scenario& scenario, const std::string& path);
+
 /// One fault as the flow map a scenario file holds, e.g. "{at: 5s, crash: n2}" (for traces,
 /// reports and messages).
 std::string faultText(const Fault& fault);

@@ -254,6 +254,24 @@ TEST(ScenarioFileTest, FaultTextIsTheFilesFlowMap) {
   EXPECT_EQ(faultText(s.faults[2]), "{at: 3s, heal: true}");
 }
 
+TEST(ScenarioFileTest, BlockStyleFaultsAndComments) {
+  const Scenario s = parseScenario(R"(# a comment
+duration: 20s   # the safety phase
+faults:
+  # n2 loses power
+  - at: 3s
+    crash: n2
+
+  - at: 4s
+    restart: n2
+)",
+                                   "t");
+  ASSERT_EQ(s.faults.size(), 2u);
+  EXPECT_EQ(s.faults[0].line, 5);
+  EXPECT_EQ(s.faults[1].line, 8);
+  EXPECT_EQ(s.faults[1].kind, FaultKind::kRestart);
+}
+
 TEST(ScenarioFileTest, UnknownKeysAreRejectedWithTheAcceptedOnes) {
   expectError("description: x\nclustr: {}\n", 2,
               "unknown key 'clustr' in the scenario (accepted: name, description, cluster,");
@@ -411,6 +429,11 @@ TEST(ScenarioFileTest, FileErrorsNameTheFile) {
     EXPECT_EQ(e.line(), 3);
     EXPECT_EQ(std::string(e.what()), path + ": line 3: cluster.members must be in 1..7, got 9");
   }
+  const Scenario drawn = drawScenario(3, 20s);
+  const auto saved = (dir / "saved.yaml").string();
+  writeScenarioFile(drawn, saved);
+  EXPECT_EQ(withoutLines(readScenarioFile(saved)), drawn);  // the file's `name` wins over its stem
+  EXPECT_THROW(writeScenarioFile(drawn, (dir / "no-such-dir" / "x.yaml").string()), ScenarioError);
   const auto good = (dir / "good-one.yaml").string();
   std::ofstream(good) << "description: fine\n";
   EXPECT_EQ(readScenarioFile(good).name, "good-one");
@@ -462,6 +485,37 @@ RC_GTEST_PROP(ScenarioFileTest, DrawnScenariosRoundTrip, ()) {
   }
   RC_ASSERT(withoutLines(back) == drawn);
   RC_ASSERT(writeScenario(back) == yaml);
+}
+
+RC_GTEST_PROP(ScenarioFileTest, DamagedFilesGiveScenarioErrorsOnly, ()) {
+  // Whatever the text, parsing returns a scenario or throws ScenarioError with a line: no other
+  // exception (a yaml-cpp conversion error, say) escapes.
+  std::string text = writeScenario(drawScenario(*rc::gen::arbitrary<std::uint64_t>(), 30s));
+  const auto edits = *rc::gen::inRange(1, 6);
+  for (int i = 0; i < edits; ++i) {
+    const auto at = *rc::gen::inRange<std::size_t>(0, text.size());
+    const char ch = *rc::gen::element(' ', '-', ':', '[', ']', '{', '}', ',', '\n', 'x', '0', '#',
+                                      '"', '\'', '&', '*', '!', '|', '>', '\t');
+    switch (*rc::gen::inRange(0, 3)) {
+      case 0:
+        text.erase(at, 1);
+        break;
+      case 1:
+        text.insert(at, 1, ch);
+        break;
+      default:
+        text[at] = ch;
+        break;
+    }
+  }
+  try {
+    parseScenario(text, "damaged");
+  } catch (const ScenarioError& e) {
+    RC_ASSERT(!e.problem().empty());
+    RC_ASSERT(e.line() > 0);
+  } catch (const std::exception& e) {
+    RC_FAIL(std::string("not a ScenarioError: ") + e.what() + "\n" + text);
+  }
 }
 
 TEST(ScenarioFileTest, EveryShippedScenarioParses) {
