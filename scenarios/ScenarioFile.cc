@@ -838,7 +838,7 @@ std::string writeScenario(const Scenario& s) {
   out << YAML::Key << "watchers" << YAML::Value << w.watchers;
   out << YAML::Key << "lease-ttl" << YAML::Value
       << formatDuration(std::chrono::seconds(w.leaseTtlSeconds));
-  out << YAML::Key << "mix" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "mix" << YAML::Value << YAML::BeginMap;
   for (const auto& [key, weight] : kMixKeys) {
     out << YAML::Key << std::string(key) << YAML::Value << numberText(w.mix.*weight);
   }

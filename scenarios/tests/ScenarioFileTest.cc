@@ -447,6 +447,50 @@ TEST(ScenarioFileTest, FileErrorsNameTheFile) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ScenarioFileTest, WrittenFormat) {
+  const Scenario s = parseScenario(
+      "description: one crash\nfaults:\n  - {at: 2s, crash: n2}\nchecks: [durability]\n", "small");
+  EXPECT_EQ(writeScenario(s), R"(name: "small"
+description: "one crash"
+cluster:
+  members: 3
+  election-ticks: 10
+  heartbeat-ticks: 1
+  tick: 100ms
+  snapshot-count: 10000
+  snapshot-catch-up-entries: 5000
+  pre-vote: true
+  check-quorum: true
+  latency: [500us, 2ms]
+  client-latency: [100us, 500us]
+workload:
+  clients: 5
+  rate: 50
+  keys: 10
+  request-timeout: 2s
+  watchers: 1
+  lease-ttl: 5s
+  mix:
+    put: 30
+    get: 20
+    serializable-get: 5
+    delete: 5
+    txn: 10
+    range: 5
+    lease-grant: 2
+    lease-put: 3
+    lease-revoke: 1
+    lease-keepalive: 3
+    compact: 0
+duration: 30s
+liveness-bound: 15s
+faults:
+  - {at: 2s, crash: n2}
+checks: [durability]
+expect-refusal: []
+)");
+}
+
 TEST(ScenarioFileTest, WrittenScenarioReadsBackEqual) {
   const Scenario s = parseScenario(R"(description: "quotes \" and: colons, # hashes\nand lines"
 cluster: {members: 5, tick: 1500us, latency: [0s, 1ms]}
