@@ -96,7 +96,7 @@ class FaultDrawer {
     env::Nanos t{0};
     for (std::int64_t i = 0; i < steps; ++i) {
       t += rng_.exponential(meanGap);
-      const env::Nanos at = t - t % env::Nanos{1ms};
+      const env::Nanos at = std::max(t - t % env::Nanos{1ms}, next_);
       if (at >= duration_) break;
       step(at);
     }
@@ -281,6 +281,17 @@ class FaultDrawer {
         const auto id = pick(rng_, available());
         (kind == FaultKind::kPause ? members_[id].paused : members_[id].crashed) = true;
         f.node = memberName(id);
+        const env::Nanos delay{rng_.between(200, 1000) * 1'000'000};
+        if (members_.size() >= 2 && rng_.chance(0.35) && at + delay < duration_) {
+          // Often make the victim lead first: a crashed or paused leader is what forces an
+          // election, and a paused one resumes deposed (stale reads, old-term proposals).
+          Fault transfer;
+          transfer.at = at;
+          transfer.kind = FaultKind::kTransferLeader;
+          transfer.node = f.node;
+          add(std::move(transfer));
+          f.at = next_ = at + delay;
+        }
         break;
       }
       case FaultKind::kClockDrift:
@@ -346,6 +357,7 @@ class FaultDrawer {
   std::set<FaultKind> enabled_;
   std::map<std::uint64_t, Member> members_;  // current voters by ID
   std::uint64_t nextId_;
+  env::Nanos next_{0};  ///< no fault before this (after a transfer-leader and its fault)
   int added_ = 0;
   bool networkCut_ = false;
   std::optional<std::uint64_t> diskFaulted_;

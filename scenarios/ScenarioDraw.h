@@ -24,10 +24,11 @@ namespace detcd::scenarios {
 ///   above etcd's minimum (1.5 election timeouts);
 /// - faults: a subset of the fault kinds is enabled per seed, then a schedule is drawn in time
 ///   order inside [0, duration), at whole milliseconds, keeping every fault valid at its time:
-///   crashes and pauses of concrete members later undone by restart/resume, one network fault
-///   (partition, isolate, one-way) at a time until a heal, disk faults (fsync error, disk full,
-///   slow disk) on one node at a time until a disk-heal, corruption (bit flip; fsync error and
-///   disk full count while in force) on a strict minority of the members, add-member and
+///   crashes and pauses of concrete members later undone by restart/resume (a third of them
+///   preceded by a transfer of leadership to the victim, so that leaders are hit), one network
+///   fault (partition, isolate, one-way) at a time until a heal, disk faults (fsync error, disk
+///   full, slow disk) on one node at a time until a disk-heal, corruption (bit flip; fsync error
+///   and disk full count while in force) on a strict minority of the members, add-member and
 ///   remove-member only while no member is down and keeping at least one voter, at most 7.
 ///   Faults left undone at the end are undone by the runner's liveness phase.
 /// - checks: all; expect-refusal: the members given a bit flip.
