@@ -186,12 +186,14 @@ const YAML::Node& sequence(const YAML::Node& node, const std::string& label) {
 // Keys.
 
 constexpr std::array<std::string_view, 9> kTopKeys = {
-    "name", "description", "cluster", "workload", "duration", "liveness-bound", "faults", "checks",
-    "expect-refusal",
+    "name",           "description", "cluster", "workload",       "duration",
+    "liveness-bound", "faults",      "checks",  "expect-refusal",
 };
 constexpr std::array<std::string_view, 10> kClusterKeys = {
-    "members", "election-ticks", "heartbeat-ticks", "tick", "snapshot-count",
-    "snapshot-catch-up-entries", "pre-vote", "check-quorum", "latency", "client-latency",
+    "members",        "election-ticks", "heartbeat-ticks",
+    "tick",           "snapshot-count", "snapshot-catch-up-entries",
+    "pre-vote",       "check-quorum",   "latency",
+    "client-latency",
 };
 constexpr std::array<std::string_view, 7> kWorkloadKeys = {
     "clients", "rate", "keys", "request-timeout", "watchers", "lease-ttl", "mix",

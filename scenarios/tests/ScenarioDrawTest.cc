@@ -1,12 +1,13 @@
 // The swarm's draws: a pure function of the seed, inside the documented ranges, covering the whole
 // fault model, and with schedules whose faults pair up and keep the damage to a minority.
+#include "scenarios/ScenarioDraw.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include <map>
 #include <set>
 
-#include "scenarios/ScenarioDraw.h"
 #include "scenarios/ScenarioFile.h"
 
 namespace detcd::scenarios {

@@ -1,15 +1,17 @@
 // Scenario files: every key read, every kind of bad input rejected with its line, durations,
 // the shipped files, and write -> parse round trips.
+#include "scenarios/ScenarioFile.h"
+
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "scenarios/ScenarioDraw.h"
-#include "scenarios/ScenarioFile.h"
 
 namespace detcd::scenarios {
 namespace {
@@ -417,7 +419,9 @@ TEST(ScenarioFileTest, YamlSyntaxErrorsNameTheLine) {
 }
 
 TEST(ScenarioFileTest, FileErrorsNameTheFile) {
-  const auto dir = std::filesystem::temp_directory_path() / "detcd-scenario-file-test";
+  // One directory per process: another build's tests may run at the same time.
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("detcd-scenario-file-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = (dir / "broken.yaml").string();
   std::ofstream(path) << "description: x\ncluster:\n  members: 9\n";
