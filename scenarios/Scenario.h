@@ -28,6 +28,8 @@ struct ClusterSpec {
   /// Latency between a client and its member, uniform in [min, max].
   env::Nanos clientLatencyMin{100'000};
   env::Nanos clientLatencyMax{500'000};
+
+  bool operator==(const ClusterSpec&) const = default;
 };
 
 /// Relative weights of the operations clients issue (0 = never).
@@ -44,6 +46,8 @@ struct OpMix {
   double leaseRevoke = 1;
   double leaseKeepAlive = 3;
   double compact = 0;            ///< compaction at a recent revision
+
+  bool operator==(const OpMix&) const = default;
 };
 
 /// What clients do.
@@ -55,6 +59,8 @@ struct WorkloadSpec {
   int watchers = 1;               ///< clients that each keep one watch over every key open
   int leaseTtlSeconds = 5;        ///< TTL of the leases clients grant
   OpMix mix;
+
+  bool operator==(const WorkloadSpec&) const = default;
 };
 
 /// The kinds of scheduled faults and actions (docs/scenarios.md names them).
@@ -96,6 +102,8 @@ struct Fault {
   env::Nanos latency{0};                         ///< kSlowDisk
   std::string path;                              ///< kBitFlip: "wal", "snap" or ""
   int line = 0;  ///< line in the scenario file (0 when drawn), for messages
+
+  bool operator==(const Fault&) const = default;
 };
 
 /// The checks a run can make (docs/scenarios.md); all by default.
@@ -107,6 +115,8 @@ struct CheckSet {
   bool convergence = true;
   bool liveness = true;
   bool leases = true;
+
+  bool operator==(const CheckSet&) const = default;
 };
 
 /// A whole scenario.
@@ -124,6 +134,8 @@ struct Scenario {
   /// Members the scenario expects to be refused at start (e.g. after a bit flip); the run
   /// records the refusal instead of failing liveness on them.
   std::vector<std::string> expectRefusal;
+
+  bool operator==(const Scenario&) const = default;
 };
 
 /// "n3" -> 3; nullopt unless the name is "n" followed by a positive number.
