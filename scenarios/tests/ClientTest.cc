@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <functional>
 
 #include "checkers/History.h"
@@ -252,6 +253,51 @@ TEST(ClientTest, ALostWatchEventIsCaughtByTheWatchCheck) {
   cluster.loseWatchResponse(100);
   WorkloadRun run = runWorkload(cluster, busySpec(), 12, 10 * kSecond);
   EXPECT_EQ(failedChecks(run.checks), "watch") << describe(run.checks);
+}
+
+/// Every 300 ms one random fault or repair: a member crashes or restarts, starts or stops
+/// answering "no leader", answers get lost or stop getting lost.
+void randomFaults(FakeCluster& cluster, sim::Rng& rng, Nanos until) {
+  if (cluster.now() >= until) return;
+  std::uint64_t member = 1 + rng.below(3);
+  switch (rng.below(6)) {
+    case 0: cluster.crash(member); break;
+    case 1: cluster.restart(member); break;
+    case 2: cluster.failWith(member, "etcdserver: no leader"); break;
+    case 3: cluster.failWith(member, ""); break;
+    case 4: cluster.loseAnswers(0.1); break;
+    default: cluster.loseAnswers(0); break;
+  }
+  cluster.after(Nanos(300'000'000), [&cluster, &rng, until] { randomFaults(cluster, rng, until); });
+}
+
+TEST(ClientTest, RandomFaultsOnACorrectStoreNeverFailACheck) {
+  std::uint64_t first = 1, last = 30;
+  ClientStats all;
+  if (const char* seed = std::getenv("DETCD_CLIENT_SEED")) first = last = std::stoull(seed);
+  for (std::uint64_t seed = first; seed <= last; ++seed) {
+    FakeCluster cluster(3);
+    sim::Rng rng(seed);
+    WorkloadSpec spec = busySpec();
+    spec.rate = 100;
+    randomFaults(cluster, rng, 4 * kSecond);
+    WorkloadRun run = runWorkload(cluster, spec, seed, 6 * kSecond, [](FakeCluster& c) {
+      for (std::uint64_t m : {1, 2, 3}) {
+        c.restart(m);
+        c.failWith(m, "");
+      }
+      c.loseAnswers(0);
+    });
+    EXPECT_TRUE(allPassed(run.checks))
+        << "seed " << seed << "; replay: DETCD_CLIENT_SEED=" << seed
+        << " build/tests/scenario_checks_test --gtest_filter=ClientTest.RandomFaults*\n"
+        << describe(run.checks);
+    EXPECT_GT(run.totals.ok, 100u) << "seed " << seed;
+    all.failed += run.totals.failed;
+    all.unknown += run.totals.unknown;
+  }
+  EXPECT_GT(all.failed, 10 * (last - first + 1)) << "the faults made requests fail";
+  EXPECT_GT(all.unknown, 5 * (last - first + 1)) << "the faults left outcomes unknown";
 }
 
 }  // namespace
