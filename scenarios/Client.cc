@@ -51,6 +51,7 @@ void Client::scheduleNext() {
 
 void Client::issue() {
   if (stopped_ || pending_) return;
+  if (member_ == 0) nextMember();  // the cluster had no member when the client was made
   request_ = makeRequest(drawOp());
   std::uint64_t seq = ++seq_;
   pending_ = true;

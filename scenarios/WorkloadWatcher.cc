@@ -31,7 +31,8 @@ void WorkloadWatcher::start() {
 void WorkloadWatcher::stop() { stopped_ = true; }
 
 void WorkloadWatcher::open() {
-  if (member_ == 0) return;  // no member yet: the next poll tries again
+  if (member_ == 0) nextMember();  // the cluster had no member when the watcher was made
+  if (member_ == 0) return;        // still none: the next poll tries again
   etcdserverpb::WatchCreateRequest create;
   create.set_key("k");
   create.set_range_end("l");
