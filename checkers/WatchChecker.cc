@@ -102,6 +102,11 @@ Writes knownWrites(const History& history) {
     if (op.kind != OpKind::kEtcd || !op.etcd) continue;
     const EtcdRequest& r = op.etcd->request;
     const EtcdResponse& resp = op.etcd->response;
+    if (r.kind == EtcdRequest::Kind::kLeaseGrant && op.outcome != Outcome::kFail) {
+      // A granted lease may expire: the leader revokes it, deleting its keys.
+      w.possible.push_back({WatchEvent::Type::kDelete, "", std::string(1, '\0'), ""});
+      continue;
+    }
     if (op.outcome == Outcome::kInfo) {
       if (r.kind == EtcdRequest::Kind::kRequestOp) addPossible(w, {r.op});
       if (r.kind == EtcdRequest::Kind::kTxn) {

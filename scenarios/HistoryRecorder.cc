@@ -11,7 +11,8 @@ namespace detcd::scenarios {
 
 namespace {
 
-using nlohmann::json;
+// Ordered: each line reads "type", "client", "time" first, then the fields in doc order.
+using json = nlohmann::ordered_json;
 namespace pb = etcdserverpb;
 
 json keyValue(const mvccpb::KeyValue& kv) {
@@ -191,8 +192,7 @@ void responseFields(json& j, const WorkloadRequest& request, const WorkloadRespo
     j["id"] = g->id();
     j["ttl"] = g->ttl();
   } else if (auto* k = std::get_if<pb::LeaseKeepAliveResponse>(&response)) {
-    j["id"] = k->id();
-    j["ttl"] = k->ttl();
+    j["ttl"] = k->ttl();  // the lease is the request's (docs/history.md: id is a grant's)
   }
 }
 

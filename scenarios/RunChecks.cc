@@ -32,11 +32,13 @@ CheckResult failure(std::string name, std::string detail, std::string explanatio
   return {std::move(name), false, false, std::move(detail), std::move(explanation)};
 }
 
-/// "a", "b" ... as a list of lines, the first kMaxListed of them.
+/// The first kMaxListed items, one an indented line.
 std::string listLines(const std::vector<std::string>& items) {
   std::string out;
   for (std::size_t i = 0; i < items.size() && i < kMaxListed; ++i) out += "  " + items[i] + "\n";
-  if (items.size() > kMaxListed) out += fmt::format("  ... and {} more\n", items.size() - kMaxListed);
+  if (items.size() > kMaxListed) {
+    out += fmt::format("  ... and {} more\n", items.size() - kMaxListed);
+  }
   return out;
 }
 

@@ -45,8 +45,9 @@ struct CheckInput {
   const LeaseMonitor* leases = nullptr;           ///< null: leases fails (no data)
   LivenessResult liveness;
   /// Bound of the linearizability search (checkers::CheckOptions::maxSteps, deterministic);
-  /// reaching it gives an "unknown" verdict, reported as passed with a note.
-  std::uint64_t linearizabilityMaxSteps = 20'000'000;
+  /// reaching it gives an "unknown" verdict, reported as passed with a note. About a million
+  /// steps a second here (docs/checks.md); ordinary runs need far fewer.
+  std::uint64_t linearizabilityMaxSteps = 5'000'000;
 };
 
 /// The verdict of one check.

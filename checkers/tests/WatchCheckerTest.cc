@@ -169,6 +169,17 @@ TEST(WatchCheckerTest, UnknownWritesMayExplainEvents) {
   EXPECT_TRUE(checkWatches(parseHistory(text, Format::kDetcd)).ok());
 }
 
+TEST(WatchCheckerTest, AGrantedLeaseMayExpireAndDeleteKeys) {
+  // b is deleted at revision 6 by no client request: only a lease expiry can explain it.
+  std::string events = watch(R"(,"start_revision":6)") +
+                       response(6, {del(R"({"key":"b","mod_revision":6})")});
+  EXPECT_EQ(broken(events, {}), Names{"consistent"}) << "no lease was ever granted";
+  std::string grant = R"({"type":"invoke","client":2,"time":90,"op":"lease_grant","ttl":2}
+{"type":"ok","client":2,"time":95,"header":{"revision":5},"id":7,"ttl":2}
+)";
+  EXPECT_TRUE(checkWatches(parseHistory(kWrites + grant + events, Format::kDetcd)).ok());
+}
+
 TEST(WatchCheckerTest, ResponseToAnUnknownWatchIsBadInput) {
   std::string text = kWrites + response(3, {put(kA2)});
   EXPECT_THROW(checkWatches(parseHistory(text, Format::kDetcd)), std::invalid_argument);
