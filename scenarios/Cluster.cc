@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "scenarios/ScenarioFile.h"
 #include "sim/Latency.h"
 #include "sim/Network.h"
 
@@ -20,31 +21,6 @@ constexpr Nanos kMembershipRetry{1'000'000'000};
 
 /// Where a member keeps its data on its disk (NodeConfig::dataDir).
 constexpr const char* kDataDir = "member";
-
-const char* faultName(FaultKind kind) {
-  switch (kind) {
-    case FaultKind::kPartition: return "partition";
-    case FaultKind::kIsolate: return "isolate";
-    case FaultKind::kOneWay: return "one-way";
-    case FaultKind::kHeal: return "heal";
-    case FaultKind::kCrash: return "crash";
-    case FaultKind::kRestart: return "restart";
-    case FaultKind::kPause: return "pause";
-    case FaultKind::kResume: return "resume";
-    case FaultKind::kClockDrift: return "clock-drift";
-    case FaultKind::kClockStep: return "clock-step";
-    case FaultKind::kTornWrite: return "torn-write";
-    case FaultKind::kBitFlip: return "bit-flip";
-    case FaultKind::kFsyncError: return "fsync-error";
-    case FaultKind::kDiskFull: return "disk-full";
-    case FaultKind::kSlowDisk: return "slow-disk";
-    case FaultKind::kDiskHeal: return "disk-heal";
-    case FaultKind::kAddMember: return "add-member";
-    case FaultKind::kRemoveMember: return "remove-member";
-    case FaultKind::kTransferLeader: return "transfer-leader";
-  }
-  return "fault";
-}
 
 }  // namespace
 
@@ -227,7 +203,7 @@ bool Cluster::onNode(std::uint64_t id, const std::function<void(server::Node&)>&
 
 void Cluster::apply(const Fault& fault) {
   sim::Network& net = sim_.network();
-  const char* name = faultName(fault.kind);
+  const std::string name(faultKindName(fault.kind));
   auto skip = [&](const std::string& why) {
     sim_.trace().record(sim_.now(), 0, "fault-skipped", {{"fault", name}, {"why", why}});
   };

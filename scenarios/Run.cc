@@ -9,11 +9,12 @@
 #include <optional>
 #include <stdexcept>
 
-#include "scenarios/Client.h"
 #include "scenarios/Cluster.h"
 #include "scenarios/HistoryRecorder.h"
 #include "scenarios/LeaseMonitor.h"
 #include "scenarios/RaftSafetyMonitor.h"
+#include "scenarios/Workload.h"
+#include "scenarios/WorkloadNodeChannel.h"
 #include "sim/Simulation.h"
 
 namespace detcd::scenarios {
@@ -75,14 +76,9 @@ RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
   HistoryRecorder history(historyOut.is_open() ? &historyOut : nullptr);
   cluster.startAll();
 
-  std::vector<std::unique_ptr<Client>> clients;
-  for (int i = 1; i <= scenario.workload.clients; ++i) {
-    const auto id = static_cast<std::int64_t>(i);
-    clients.push_back(std::make_unique<Client>(
-        id, sim.seeds().stream(fmt::format("workload/client/{}", id)), scenario.workload,
-        cluster, history));
-  }
-  for (auto& c : clients) c->start();
+  NodeChannel channel(cluster);
+  Workload workload(scenario.workload, sim.seeds(), cluster, channel, history);
+  workload.start();
 
   RunResult result;
   for (const Fault& fault : scenario.faults) {
@@ -113,7 +109,7 @@ RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
                          static_cast<double>(scenario.livenessBound.count()) / 1e9);
 
   // Let the requests in flight finish or time out, then stop the workload.
-  for (auto& c : clients) c->stop();
+  workload.stop();
   sim.runUntil(sim.now() + scenario.workload.requestTimeout + Nanos{1'000'000'000});
 
   // Durability phase: every member loses power and restarts; the survivors must converge.

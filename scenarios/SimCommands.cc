@@ -135,7 +135,12 @@ void addSwarmCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* e
     try {
       std::tie(options.firstSeed, options.lastSeed) = parseSeedRange(args->seeds);
       std::tie(options.shardIndex, options.shardCount) = parseShard(args->shard);
-      options.duration = parseDuration(args->duration);
+      const auto duration = parseDuration(args->duration);
+      if (!duration) {
+        throw std::invalid_argument("--duration " + args->duration +
+                                    ": not a duration (e.g. 30s, 500ms, 2m)");
+      }
+      options.duration = *duration;
       options.bug = args->bug;
       options.jobs = args->jobs;
       options.saveDir = args->saveDir;

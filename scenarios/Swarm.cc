@@ -22,13 +22,6 @@ namespace detcd::scenarios {
 
 namespace {
 
-std::string durationText(env::Nanos d) {
-  const auto ns = d.count();
-  if (ns % 1'000'000'000 == 0) return fmt::format("{}s", ns / 1'000'000'000);
-  return fmt::format("{}ms", ns / 1'000'000);
-}
-
-/// One outcome as a line a worker sends to the parent: "seed passed hash failed|error".
 /// The checks are joined by ", ": the line carries them with '+' for ' ' (decode() undoes it).
 std::string encode(const SeedOutcome& o) {
   std::string checks = o.failedChecks.empty() ? "-" : o.failedChecks;
@@ -177,7 +170,7 @@ std::vector<std::uint64_t> shardSeeds(const SwarmOptions& options) {
 
 std::string replayCommand(std::uint64_t seed, const SwarmOptions& options) {
   std::string cmd = fmt::format("detcd-sim swarm --seeds {}..{} --duration {}", seed, seed,
-                                durationText(options.duration));
+                                formatDuration(options.duration));
   if (!options.bug.empty()) cmd += " --bug " + options.bug;
   return cmd;
 }
