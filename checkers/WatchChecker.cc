@@ -43,6 +43,16 @@ struct Writes {
   std::map<int64_t, std::map<std::string, KnownEvent>> byRevision;
   std::set<int64_t> complete;  // revisions whose whole write set is known
   std::vector<PossibleWrite> possible;
+  /// Compactions clients requested (any outcome but a definite failure): invocation time and
+  /// revision. etcd omits a prev_kv that compaction already removed.
+  std::vector<std::pair<Timestamp, int64_t>> compactions;
+
+  /// Whether a compaction at `revision` or later may have happened by `time`.
+  bool maybeCompacted(int64_t revision, Timestamp time) const {
+    return std::any_of(compactions.begin(), compactions.end(), [&](const auto& c) {
+      return c.first <= time && c.second >= revision;
+    });
+  }
 
   const KnownEvent* find(int64_t revision, const std::string& key) const {
     auto r = byRevision.find(revision);
@@ -102,6 +112,10 @@ Writes knownWrites(const History& history) {
     if (op.kind != OpKind::kEtcd || !op.etcd) continue;
     const EtcdRequest& r = op.etcd->request;
     const EtcdResponse& resp = op.etcd->response;
+    if (r.kind == EtcdRequest::Kind::kCompact && op.outcome != Outcome::kFail) {
+      w.compactions.emplace_back(op.invokeTime, r.revision);
+      continue;
+    }
     if (r.kind == EtcdRequest::Kind::kLeaseGrant && op.outcome != Outcome::kFail) {
       // A granted lease may expire: the leader revokes it, deleting its keys.
       w.possible.push_back({WatchEvent::Type::kDelete, "", std::string(1, '\0'), ""});
@@ -224,14 +238,18 @@ class Checker {
     }
   }
 
-  void checkPrevKv(const WatchOpen& w, const WatchEvent& e, int64_t line) {
+  void checkPrevKv(const WatchOpen& w, const WatchEvent& e, Timestamp time, int64_t line) {
     if (!w.prevKv) {
       if (e.prevKv) violate(WatchGuarantee::kPrevKv, w, line, at(e) + " has a prev_kv not asked for");
       return;
     }
     bool update = e.type == WatchEvent::Type::kDelete || e.kv.version > 1;
     if (!e.prevKv) {
-      if (update) violate(WatchGuarantee::kPrevKv, w, line, at(e) + " lacks its prev_kv");
+      // etcd reads prev_kv at mod_revision - 1 when it sends the event, and leaves it out when
+      // that revision is compacted by then.
+      if (update && !writes_.maybeCompacted(e.kv.modRevision - 1, time)) {
+        violate(WatchGuarantee::kPrevKv, w, line, at(e) + " lacks its prev_kv");
+      }
       return;
     }
     const KeyValue& p = *e.prevKv;
@@ -312,7 +330,7 @@ class Checker {
                   at(e) + " after a progress notification at revision " + std::to_string(progress));
         }
         checkConsistent(w, e, r->line);
-        checkPrevKv(w, e, r->line);
+        checkPrevKv(w, e, r->time, r->line);
         if (first == 0) first = rev;
         last = std::max(last, rev);
         revisions.insert(rev);

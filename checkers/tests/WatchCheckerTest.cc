@@ -134,6 +134,29 @@ TEST(WatchCheckerTest, PrevKv) {
       << "prev_kv not asked for";
 }
 
+TEST(WatchCheckerTest, PrevKvMayBeMissingOnlyWhenACompactionRemovedIt) {
+  // etcd leaves prev_kv out when revision mod_revision - 1 is compacted when the event is sent.
+  auto withCompact = [](int64_t revision, int64_t invokedAt) {
+    return R"({"type":"invoke","client":2,"time":)" + std::to_string(invokedAt) +
+           R"(,"op":"compact","revision":)" + std::to_string(revision) + "}\n" +
+           R"({"type":"ok","client":2,"time":)" + std::to_string(invokedAt + 1) +
+           R"(,"header":{"revision":5}})" + "\n";
+  };
+  auto check = [](const std::string& compaction) {
+    std::string text = kWrites + compaction + watch(kFrom2) +
+                       response(3, {put(kA2), put(kB3)}) + response(4, {put(kA4)});
+    WatchCheckResult result = checkWatches(parseHistory(text, Format::kDetcd));
+    std::set<std::string> names;
+    for (const WatchViolation& v : result.violations) {
+      names.insert(std::string(guaranteeName(v.guarantee)));
+    }
+    return names;
+  };
+  EXPECT_EQ(check(withCompact(3, 90)), Names{}) << "compacted at 3 before the response (t=100)";
+  EXPECT_EQ(check(withCompact(3, 150)), Names{"prev_kv"}) << "compaction invoked after it";
+  EXPECT_EQ(check(withCompact(2, 90)), Names{"prev_kv"}) << "revision 3 was not compacted";
+}
+
 TEST(WatchCheckerTest, Filters) {
   std::string noDelete = R"(,"start_revision":2,"prev_kv":true,"filters":["nodelete"])";
   EXPECT_EQ(broken(watch(noDelete), {response(3, {put(kA2), put(kB3)}),
