@@ -313,8 +313,8 @@ void Node::Impl::handleReady() {
   // 2. Apply.
   if (rd.snapshot) {
     if (!restoreSnapshot(*rd.snapshot)) return;
+    // No removal check here: a joining member receives a snapshot older than its addition.
     env_.tracer.event("snapshot-restore", {{"index", rd.snapshot->metadata().index()}});
-    if (!mentions(confState_, cfg_.id) && confState_.voters_size() > 0) removed_ = true;
   }
   for (const auto& e : rd.committedEntries) {
     applyEntry(e);

@@ -20,6 +20,9 @@ SimCluster::SimCluster(std::uint64_t seed, std::size_t members, NodeConfig base)
   for (std::uint64_t id = 1; id <= members; ++id) initial.push_back({id, fmt::format("n{}", id), ""});
   for (std::uint64_t id = 1; id <= members; ++id) {
     NodeConfig c = base;
+    // 64 MiB preallocated segments cost the simulated disk real memory copies: tests that do
+    // not care use 64 KiB.
+    if (c.walSegmentBytes == NodeConfig{}.walSegmentBytes) c.walSegmentBytes = 64 << 10;
     c.id = id;
     c.name = fmt::format("n{}", id);
     c.initialCluster = initial;
@@ -122,7 +125,10 @@ bool SimCluster::waitConverged(env::Nanos timeout) {
       [&] {
         const std::uint64_t l = leader();
         if (l == 0) return false;
-        const std::uint64_t commit = node(l)->status().commitIndex;
+        // The leader committed all it has (its own term's entry included) ...
+        const NodeStatus ls = node(l)->status();
+        if (ls.commitIndex != ls.lastIndex) return false;
+        const std::uint64_t commit = ls.commitIndex;
         for (auto id : ids()) {
           Node* n = node(id);
           if (n == nullptr || n->stopped()) continue;
