@@ -205,6 +205,7 @@ bool Node::Impl::restoreSnapshot(const raftpb::Snapshot& snap) {
     }
     return false;
   }
+  hub_.restored();
   members_.assign(d.members());
   consistentIndex_ = d.consistent_index();
   if (d.cluster_id() != 0) clusterId_ = d.cluster_id();

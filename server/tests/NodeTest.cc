@@ -232,6 +232,33 @@ TEST(NodeTest, SlowFollowerIsCaughtUpBySnapshot) {
   EXPECT_EQ(hashKv(*c.node(f)), hashKv(*c.node(leader)));
 }
 
+TEST(NodeTest, WatchersMissNoEventWhenTheirMemberRestoresASnapshot) {
+  SimCluster c(15, 3, snapshotting());
+  c.startAll();
+  const auto leader = c.waitForLeader();
+  const auto f = otherThan(c, leader);
+  std::vector<std::int64_t> revisions;
+  c.call(f, [&](Node& n) {
+    const auto stream = n.openWatchStream([&](const etcdserverpb::WatchResponse& r) {
+      for (const auto& ev : r.events()) revisions.push_back(ev.kv().mod_revision());
+    });
+    etcdserverpb::WatchRequest req;
+    req.mutable_create_request()->set_key("k");
+    n.watch(stream, req);
+  });
+  ASSERT_TRUE(c.put(leader, "k", "0").status.ok());
+  ASSERT_TRUE(c.waitConverged());
+  c.sim().network().partition(sim::partitions::isolate(c.ids(), f), "isolate");
+  for (int i = 1; i <= 40; ++i) ASSERT_TRUE(c.put(leader, "k", std::to_string(i)).status.ok());
+  c.sim().network().heal();
+  ASSERT_TRUE(c.waitConverged());
+  ASSERT_GE(c.events("snapshot-restore", f), 1u);
+  ASSERT_TRUE(c.runUntil([&] { return revisions.size() == 41; }, 5s)) << revisions.size();
+  for (std::size_t i = 0; i < revisions.size(); ++i) {
+    EXPECT_EQ(revisions[i], static_cast<std::int64_t>(i) + 2);
+  }
+}
+
 TEST(NodeTest, MemberAddJoinsAndMemberRemoveStopsTheMember) {
   SimCluster c(8, 3);
   c.startAll();
