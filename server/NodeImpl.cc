@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <tuple>
 
 #include "raft/ConfChanger.h"
 #include "server/Applier.h"
@@ -170,7 +171,9 @@ void Node::Impl::start() {
   rc.checkQuorum = cfg_.checkQuorum;
   rc.preVote = cfg_.preVote;
   rc.randomSeed = env_.seed;
-  rc.maxCommittedSizePerReady = rc.maxSizePerMsg;
+  // Bounded apply work per Ready (and kReadiesPerTurn per turn) keeps the loop responsive while
+  // a member catches up; the applied index then trails the commit index for a while.
+  rc.maxCommittedSizePerReady = 64 << 10;
   rc.maxUncommittedEntriesSize = std::uint64_t{1} << 30;  // etcd's maxUncommittedEntriesSize
   rc.mutations.commitPreviousTermReplicas = cfg_.bugs.commitPreviousTerm;
   rc.mutations.grantTwoVotesPerTerm = cfg_.bugs.doubleVote;
@@ -514,9 +517,15 @@ NodeStatus Node::Impl::status() const {
   s.firstIndex = log_.storage().firstIndex();
   s.revision = store_.currentRevision();
   s.compactRevision = store_.compactRevision();
-  etcdserverpb::HashKVRequest hreq;
-  etcdserverpb::HashKVResponse hresp;
-  if (store_.hashKV(hreq, &hresp).ok()) s.hashKv = hresp.hash();
+  // HashKV walks the whole store: computed once per applied state, however often polled.
+  const std::tuple<std::uint64_t, std::int64_t, std::int64_t> key{
+      consistentIndex_, s.revision, s.compactRevision};
+  if (!hashCache_ || hashCache_->first != key) {
+    etcdserverpb::HashKVResponse hresp;
+    (void)store_.hashKV({}, &hresp);
+    hashCache_.emplace(key, hresp.hash());
+  }
+  s.hashKv = hashCache_->second;
   s.voters.assign(confState_.voters().begin(), confState_.voters().end());
   s.learners.assign(confState_.learners().begin(), confState_.learners().end());
   s.walSyncs = log_.syncCount();

@@ -2,7 +2,7 @@
 // loss, duplication and reordering, with snapshots every few entries; after the faults stop and
 // every member runs again, all of them reach the same applied index with the same HashKV.
 //
-// DETCD_SERVER_SEEDS=A..B selects the seeds (default 1..20); a failure prints its seed and the
+// DETCD_SERVER_SEEDS=A..B selects the seeds (default 1..50); a failure prints its seed and the
 // command that replays it.
 
 #include <fmt/format.h>
@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 std::pair<std::uint64_t, std::uint64_t> seedRange() {
   const char* env = std::getenv("DETCD_SERVER_SEEDS");
-  if (env == nullptr) return {1, 20};
+  if (env == nullptr) return {1, 50};
   const std::string s(env);
   const auto dots = s.find("..");
   if (dots == std::string::npos) return {std::stoull(s), std::stoull(s)};

@@ -406,6 +406,43 @@ TEST(NodeTest, NoLeaderTimedOutAndTooLargeErrors) {
   EXPECT_EQ(lost.status.message, "etcdserver: request timed out");
 }
 
+TEST(NodeTest, TooManyRequestsWhileTheAppliedIndexTrailsTheCommitIndex) {
+  NodeConfig base;
+  base.maxApplyGap = 10;
+  SimCluster c(16, 3, base);
+  c.startAll();
+  const auto leader = c.waitForLeader();
+  const auto f = otherThan(c, leader);
+  c.sim().network().partition(sim::partitions::isolate(c.ids(), f), "isolate");
+  for (int i = 0; i < 800; ++i) {
+    etcdserverpb::PutRequest req;
+    req.set_key("k" + std::to_string(i % 10));
+    req.set_value(std::string(1000, 'v'));
+    c.call(leader, [&](Node& n) { n.put(req, [](const mvcc::Status&, const auto&) {}); });
+    if (i % 50 == 0) c.run(100ms);
+  }
+  ASSERT_TRUE(c.runUntil(
+      [&] {
+        const auto s = c.node(leader)->status();
+        return s.appliedIndex == s.lastIndex && s.lastIndex > 800;
+      },
+      10s));
+  c.sim().network().heal();
+  // The follower receives a large committed backlog and applies it over several turns.
+  ASSERT_TRUE(c.runUntil(
+      [&] {
+        const auto s = c.node(f)->status();
+        return s.commitIndex > s.appliedIndex + 10;
+      },
+      10s));
+  auto p = c.put(f, "a", "1");
+  ASSERT_TRUE(p.done);
+  EXPECT_EQ(p.status.message, "etcdserver: too many requests");
+  EXPECT_EQ(p.status.code, mvcc::StatusCode::kResourceExhausted);
+  ASSERT_TRUE(c.waitConverged());
+  EXPECT_TRUE(c.put(f, "a", "1").status.ok());
+}
+
 TEST(NodeTest, TornWalTailsAreTruncatedOnRestart) {
   SimCluster c(12, 3);
   c.startAll();
