@@ -443,6 +443,72 @@ TEST(NodeTest, TooManyRequestsWhileTheAppliedIndexTrailsTheCommitIndex) {
   EXPECT_TRUE(c.put(f, "a", "1").status.ok());
 }
 
+TEST(NodeTest, LearnerIsPromotedAndLeadershipMoves) {
+  SimCluster c(17, 3);
+  c.startAll();
+  const auto leader = c.waitForLeader();
+  auto add = c.request<etcdserverpb::MemberAddResponse>(
+      leader, [](Node& n, Node::Callback<etcdserverpb::MemberAddResponse> cb) {
+        n.memberAdd(4, "http://n4:2380", true, cb);
+      });
+  ASSERT_TRUE(add.done && add.status.ok()) << add.status.message;
+  EXPECT_TRUE(add.response.member().islearner());
+  EXPECT_EQ(add.response.member().peerurls(0), "http://n4:2380");
+  c.startJoining(4);
+  ASSERT_TRUE(c.waitConverged());
+  EXPECT_EQ(c.node(4)->status().learners, std::vector<std::uint64_t>{4});
+  auto notLearner = c.request<etcdserverpb::MemberPromoteResponse>(
+      leader, [&](Node& n, Node::Callback<etcdserverpb::MemberPromoteResponse> cb) {
+        n.memberPromote(leader, cb);
+      });
+  EXPECT_EQ(notLearner.status.message, "etcdserver: can only promote a learner member");
+  auto promote = c.request<etcdserverpb::MemberPromoteResponse>(
+      leader, [](Node& n, Node::Callback<etcdserverpb::MemberPromoteResponse> cb) {
+        n.memberPromote(4, cb);
+      });
+  ASSERT_TRUE(promote.done && promote.status.ok()) << promote.status.message;
+  ASSERT_TRUE(c.waitConverged());
+  EXPECT_EQ(c.node(4)->status().voters.size(), 4u);
+  auto list = c.request<etcdserverpb::MemberListResponse>(
+      4, [](Node& n, Node::Callback<etcdserverpb::MemberListResponse> cb) { n.memberList(cb); });
+  ASSERT_TRUE(list.done && list.status.ok());
+  ASSERT_EQ(list.response.members_size(), 4);
+  EXPECT_EQ(list.response.members(0).name(), "n1");
+  EXPECT_FALSE(list.response.members(3).islearner());
+
+  auto notLeader = c.request<etcdserverpb::MoveLeaderResponse>(
+      4, [](Node& n, Node::Callback<etcdserverpb::MoveLeaderResponse> cb) {
+        n.moveLeader(1, cb);
+      });
+  EXPECT_EQ(notLeader.status.message, "etcdserver: not leader");
+  auto move = c.request<etcdserverpb::MoveLeaderResponse>(
+      leader, [](Node& n, Node::Callback<etcdserverpb::MoveLeaderResponse> cb) {
+        n.moveLeader(4, cb);
+      });
+  ASSERT_TRUE(move.done && move.status.ok()) << move.status.message;
+  EXPECT_EQ(c.waitForLeader(), 4u);
+  EXPECT_TRUE(c.put(4, "a", "1").status.ok());
+}
+
+TEST(NodeTest, OneSeedGivesOneTraceHash) {
+  const auto run = [](std::uint64_t seed) {
+    NodeConfig base;
+    base.snapshotCount = 7;
+    base.snapshotCatchUpEntries = 3;
+    SimCluster c(seed, 3, base);
+    c.startAll();
+    const auto leader = c.waitForLeader();
+    for (int i = 0; i < 20; ++i) (void)c.put(leader, "k" + std::to_string(i % 3), "v");
+    c.host(leader).crash();
+    c.waitForLeader();
+    c.host(leader).restart();
+    c.waitConverged();
+    return c.sim().trace().hash();
+  };
+  EXPECT_EQ(run(31), run(31));
+  EXPECT_NE(run(31), run(32));
+}
+
 TEST(NodeTest, TornWalTailsAreTruncatedOnRestart) {
   SimCluster c(12, 3);
   c.startAll();
