@@ -12,7 +12,8 @@ std::vector<std::uint64_t> ids(const google::protobuf::RepeatedField<std::uint64
   return {f.begin(), f.end()};
 }
 
-void setIds(google::protobuf::RepeatedField<std::uint64_t>* f, const std::vector<std::uint64_t>& v) {
+void setIds(google::protobuf::RepeatedField<std::uint64_t>* f,
+            const std::vector<std::uint64_t>& v) {
   f->Clear();
   for (auto id : v) f->Add(id);
 }
@@ -102,6 +103,7 @@ wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayFrom) {
   if (!markers) return markers.error();
   Recovered out;
   wal::SnapshotMarker at;
+  std::string noSnapshot;  // why no snapshot was loaded, for a refusal's reason
   auto loaded = snapshotter_.loadNewest([&](const wal::SnapshotMarker& m) {
     return std::find(markers->begin(), markers->end(), m) != markers->end();
   });
@@ -111,6 +113,8 @@ wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayFrom) {
     for (const auto& s : loaded->skipped) out.skippedSnapshots.push_back(s.file + ": " + s.reason);
   } else if (loaded.error().code() != wal::ErrorCode::kNotFound) {
     return loaded.error();
+  } else {
+    noSnapshot = loaded.error().message();
   }
   // apply-twice: start reading at an older marker whose segments are still there.
   std::vector<wal::SnapshotMarker> starts;
@@ -127,7 +131,12 @@ wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayFrom) {
       opened = std::move(o.value());
       break;
     }
-    if (start == at || o.error().code() != wal::ErrorCode::kNotFound) return o.error();
+    if (start == at || o.error().code() != wal::ErrorCode::kNotFound) {
+      if (noSnapshot.empty()) return o.error();
+      // The WAL cannot start from scratch and no snapshot it accepts is readable.
+      const wal::Error& e = o.error();
+      return wal::Error(e.code(), e.message() + "; " + noSnapshot, e.file(), e.offset(), e.io());
+    }
   }
   wal_ = std::move(opened->wal);
   auto& rec = opened->recovered;

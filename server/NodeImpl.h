@@ -182,7 +182,8 @@ class Node::Impl {
 
 // Answers `done` (header filled when ok; etcd sends no body with an error), never mid-Ready.
 template <class Response>
-inline void Node::Impl::answer(const Callback<Response>& done, const mvcc::Status& st, Response resp) {
+inline void Node::Impl::answer(const Callback<Response>& done, const mvcc::Status& st,
+                               Response resp) {
   if (st.ok()) {
     fillHeader(resp.mutable_header());
   } else {

@@ -559,6 +559,29 @@ TEST(NodeTest, BitFlipInTheWalMakesTheNodeRefuseToStart) {
   EXPECT_EQ(p.status.message, "etcdserver: server stopped");
 }
 
+TEST(NodeTest, DamagedNewestSnapshotFallsBackToAnOlderStart) {
+  NodeConfig base;
+  base.snapshotCount = 10;
+  base.snapshotCatchUpEntries = 5;
+  SimCluster c(18, 1, base);
+  c.startAll();
+  ASSERT_EQ(c.waitForLeader(), 1u);
+  for (int i = 0; i < 35; ++i) ASSERT_TRUE(c.put(1, "k" + std::to_string(i % 4), "v").status.ok());
+  const auto before = c.node(1)->status();
+  auto snaps = c.host(1).disk().list("member/snap");
+  ASSERT_TRUE(snaps.ok());
+  ASSERT_FALSE(snaps->empty());
+  ASSERT_TRUE(c.host(1).disk().flipSyncedBit("member/snap/" + snaps->back()));
+  c.host(1).crash();
+  c.host(1).restart();
+  ASSERT_EQ(c.waitForLeader(), 1u);
+  const auto after = c.node(1)->status();
+  ASSERT_FALSE(after.stopped) << after.stopReason;
+  EXPECT_EQ(c.events("snapshot-skipped", 1), 1u);
+  EXPECT_EQ(after.hashKv, before.hashKv);
+  EXPECT_EQ(after.revision, before.revision);
+}
+
 TEST(NodeTest, FsyncFailureStopsTheNodeForGood) {
   SimCluster c(14, 3);
   c.startAll();

@@ -17,7 +17,9 @@ class SimCluster::NodeProcess final : public sim::Process {
 SimCluster::SimCluster(std::uint64_t seed, std::size_t members, NodeConfig base)
     : sim_(seed, sim::SimulationOptions{0.0, 0.0}) {
   std::vector<InitialMember> initial;
-  for (std::uint64_t id = 1; id <= members; ++id) initial.push_back({id, fmt::format("n{}", id), ""});
+  for (std::uint64_t id = 1; id <= members; ++id) {
+    initial.push_back({id, fmt::format("n{}", id), ""});
+  }
   for (std::uint64_t id = 1; id <= members; ++id) {
     NodeConfig c = base;
     // 64 MiB preallocated segments cost the simulated disk real memory copies: tests that do
