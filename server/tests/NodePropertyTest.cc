@@ -71,7 +71,15 @@ std::string runSeed(std::uint64_t seed) {
       etcdserverpb::PutRequest put;
       put.set_key("k" + std::to_string(rng.below(8)));
       put.set_value(std::to_string(++writes));
+      // Some writes attach one of a few short leases that the leaders expire along the way.
+      if (rng.chance(0.2)) put.set_lease(1 + static_cast<std::int64_t>(rng.below(3)));
       c.call(id, [&](Node& n) { n.put(put, [](const mvcc::Status&, const auto&) {}); });
+    }
+    if (rng.chance(0.05)) {
+      etcdserverpb::LeaseGrantRequest grant;
+      grant.set_id(1 + static_cast<std::int64_t>(rng.below(3)));
+      grant.set_ttl(2 + static_cast<std::int64_t>(rng.below(3)));
+      c.call(pick(), [&](Node& n) { n.leaseGrant(grant, [](const mvcc::Status&, const auto&) {}); });
     }
     c.run(100ms);
   }
@@ -92,6 +100,7 @@ std::string runSeed(std::uint64_t seed) {
     }
   }
   if (!c.waitConverged(60s)) return "members did not converge within 60 s after the heal";
+  if (!c.applyViolations().empty()) return c.applyViolations().front();
   const NodeStatus ref = c.node(leader)->status();
   for (auto id : ids) {
     const NodeStatus s = c.node(id)->status();

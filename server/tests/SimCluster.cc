@@ -1,6 +1,7 @@
 #include "server/tests/SimCluster.h"
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -38,6 +39,29 @@ SimCluster::SimCluster(std::uint64_t seed, std::size_t members, NodeConfig base)
   sim_.trace().setObserver([this](env::Nanos, env::NodeId node, std::string_view kind,
                                   std::initializer_list<env::TraceField> fields) {
     ++counts_[{node, std::string(kind)}];
+    const auto u64 = [&](std::string_view key) -> std::uint64_t {
+      for (const auto& f : fields) {
+        if (f.key == key) {
+          if (const auto* v = std::get_if<std::uint64_t>(&f.value)) return *v;
+        }
+      }
+      return 0;
+    };
+    if (kind == "node-start") lastApplied_[node] = u64("applied");
+    if (kind == "snapshot-restore") lastApplied_[node] = u64("index");
+    if (kind == "apply") {
+      const std::uint64_t index = u64("index"), hash = u64("hash");
+      if (index != lastApplied_[node] + 1) {
+        applyViolations_.push_back(fmt::format("member {} applied index {} after {}", node,
+                                               index, lastApplied_[node]));
+      }
+      lastApplied_[node] = index;
+      auto [it, fresh] = appliedHash_.emplace(index, hash);
+      if (!fresh && it->second != hash) {
+        applyViolations_.push_back(
+            fmt::format("member {} applied another entry at index {}", node, index));
+      }
+    }
     for (const auto& f : fields) {
       if (const auto* s = std::get_if<std::string_view>(&f.value)) {
         lastStrings_[{node, std::string(kind) + "." + std::string(f.key)}] = std::string(*s);
@@ -46,7 +70,12 @@ SimCluster::SimCluster(std::uint64_t seed, std::size_t members, NodeConfig base)
   });
 }
 
-SimCluster::~SimCluster() { sim_.trace().setObserver({}); }
+SimCluster::~SimCluster() {
+  sim_.trace().setObserver({});
+  if (!tolerateApplyViolations_ && !applyViolations_.empty()) {
+    ADD_FAILURE() << "seed " << sim_.seed() << ": " << applyViolations_.front();
+  }
+}
 
 std::vector<std::uint64_t> SimCluster::ids() const {
   std::vector<std::uint64_t> out;

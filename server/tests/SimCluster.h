@@ -85,6 +85,14 @@ class SimCluster {
   /// The string field `field` of the last event `kind` of member `id`, or "".
   std::string lastField(const std::string& kind, const std::string& field, std::uint64_t id) const;
 
+  /// Violations seen in the "apply" events so far: two members applying different entries
+  /// (by XXH3 hash) at one index (state machine safety), or a member applying an index other
+  /// than the one after its previous apply, node-start or snapshot-restore (each entry applies
+  /// exactly once, in order).
+  const std::vector<std::string>& applyViolations() const { return applyViolations_; }
+  /// Without this, the destructor fails the running test when applyViolations() is not empty.
+  void tolerateApplyViolations() { tolerateApplyViolations_ = true; }
+
  private:
   class NodeProcess;
 
@@ -92,6 +100,10 @@ class SimCluster {
   std::map<std::uint64_t, NodeConfig> configs_;
   std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> counts_;
   std::map<std::pair<std::uint64_t, std::string>, std::string> lastStrings_;
+  std::map<std::uint64_t, std::uint64_t> appliedHash_;  // index -> hash of the entry
+  std::map<std::uint64_t, std::uint64_t> lastApplied_;  // member -> index
+  std::vector<std::string> applyViolations_;
+  bool tolerateApplyViolations_ = false;
 };
 
 }  // namespace detcd::server::testing
