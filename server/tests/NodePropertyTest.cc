@@ -79,7 +79,8 @@ std::string runSeed(std::uint64_t seed) {
       etcdserverpb::LeaseGrantRequest grant;
       grant.set_id(1 + static_cast<std::int64_t>(rng.below(3)));
       grant.set_ttl(2 + static_cast<std::int64_t>(rng.below(3)));
-      c.call(pick(), [&](Node& n) { n.leaseGrant(grant, [](const mvcc::Status&, const auto&) {}); });
+      c.call(pick(),
+             [&](Node& n) { n.leaseGrant(grant, [](const mvcc::Status&, const auto&) {}); });
     }
     c.run(100ms);
   }
