@@ -327,13 +327,15 @@ void Node::Impl::handleReady() {
   // 3. Only now may messages leave.
   std::vector<raftpb::Message> msgs = raw_->advance(rd);
   traceRaftState();
-  for (const auto& m : msgs) {
+  for (auto& m : msgs) {
+    const std::uint64_t to = m.to();
+    const bool snapshot = m.type() == raftpb::MsgSnap;
     serverpb::PeerMessage pm;
-    *pm.mutable_raft() = m;
-    sendPeer(m.to(), pm);
+    *pm.mutable_raft() = std::move(m);
+    sendPeer(to, pm);
     // Sending cannot fail visibly; a lost snapshot is retried after the follower rejects the
     // next append (etcd reports a snapshot as finished once the transport took it).
-    if (m.type() == raftpb::MsgSnap) raw_->reportSnapshot(m.to(), raft::SnapshotStatus::Finish);
+    if (snapshot) raw_->reportSnapshot(to, raft::SnapshotStatus::Finish);
   }
   serveReads(rd.readStates);
   if (!rd.committedEntries.empty() || rd.snapshot) {

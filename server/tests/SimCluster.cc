@@ -38,7 +38,9 @@ SimCluster::SimCluster(std::uint64_t seed, std::size_t members, NodeConfig base)
   if (std::getenv("DETCD_SERVER_TRACE") != nullptr) sim_.trace().writeTo(&std::cerr);
   sim_.trace().setObserver([this](env::Nanos, env::NodeId node, std::string_view kind,
                                   std::initializer_list<env::TraceField> fields) {
-    ++counts_[{node, std::string(kind)}];
+    auto kindIt = counts_.find(kind);
+    if (kindIt == counts_.end()) kindIt = counts_.try_emplace(std::string(kind)).first;
+    ++kindIt->second[node];
     const auto u64 = [&](std::string_view key) -> std::uint64_t {
       for (const auto& f : fields) {
         if (f.key == key) {
@@ -190,9 +192,11 @@ Outcome<etcdserverpb::RangeResponse> SimCluster::get(std::uint64_t id, const std
 }
 
 std::uint64_t SimCluster::events(const std::string& kind, std::uint64_t id) const {
+  auto it = counts_.find(kind);
+  if (it == counts_.end()) return 0;
   std::uint64_t total = 0;
-  for (const auto& [key, n] : counts_) {
-    if (key.second == kind && (id == 0 || key.first == id)) total += n;
+  for (const auto& [member, n] : it->second) {
+    if (id == 0 || member == id) total += n;
   }
   return total;
 }

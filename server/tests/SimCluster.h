@@ -98,7 +98,8 @@ class SimCluster {
 
   sim::Simulation sim_;
   std::map<std::uint64_t, NodeConfig> configs_;
-  std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> counts_;
+  /// kind -> member -> events (looked up by string_view: no allocation per event).
+  std::map<std::string, std::map<std::uint64_t, std::uint64_t>, std::less<>> counts_;
   std::map<std::pair<std::uint64_t, std::string>, std::string> lastStrings_;
   std::map<std::uint64_t, std::uint64_t> appliedHash_;  // index -> hash of the entry
   std::map<std::uint64_t, std::uint64_t> lastApplied_;  // member -> index
