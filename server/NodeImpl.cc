@@ -151,6 +151,10 @@ void Node::Impl::start() {
   }
   const raftpb::Snapshot snap = log_.storage().snapshot().value;
   if (snap.metadata().index() > 0 && !restoreSnapshot(snap)) return;
+  if (removed_) {
+    stop("removed from the cluster");
+    return;
+  }
   confState_ = log_.storage().initialState().confState;
   if (!alreadyApplied.empty()) {
     // apply-twice (a deliberate defect): entries the snapshot already contains are applied
@@ -209,7 +213,10 @@ bool Node::Impl::restoreSnapshot(const raftpb::Snapshot& snap) {
     return false;
   }
   hub_.restored();
-  members_.assign(d.members());
+  members_.assign(d);
+  // A removed member stays removed, also when it restarts from (or is sent) a snapshot taken
+  // after its removal, which no longer holds the configuration change that removed it.
+  if (members_.isRemoved(cfg_.id)) removed_ = true;
   consistentIndex_ = d.consistent_index();
   if (d.cluster_id() != 0) clusterId_ = d.cluster_id();
   snapshotIndex_ = index;
@@ -247,6 +254,12 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
   if (stopped_) return;
   serverpb::PeerMessage pm;
   if (!pm.ParseFromString(payload)) return;  // not ours: the transport never corrupts
+  if (members_.isRemoved(from)) {
+    serverpb::PeerMessage gone;
+    gone.set_removed(true);
+    sendPeer(from, gone);
+    return;
+  }
   switch (pm.body_case()) {
     case serverpb::PeerMessage::kRaft:
       (void)raw_->step(pm.raft());
@@ -257,6 +270,10 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
       break;
     case serverpb::PeerMessage::kLeaseAnswer:
       handleLeaseAnswer(pm.lease_answer());
+      break;
+    case serverpb::PeerMessage::kRemoved:
+      stop("removed from the cluster");
+      flushAnswers();
       break;
     case serverpb::PeerMessage::BODY_NOT_SET:
       break;
@@ -455,7 +472,7 @@ void Node::Impl::maybeSnapshot() {
   if (stopped_ || consistentIndex_ - snapshotIndex_ < cfg_.snapshotCount) return;
   serverpb::SnapshotData d;
   *d.mutable_store() = store_.snapshot();
-  members_.save(d.mutable_members());
+  members_.save(&d);
   d.set_consistent_index(consistentIndex_);
   d.set_cluster_id(clusterId_);
   auto snap = log_.storage().createSnapshot(consistentIndex_, &confState_, d.SerializeAsString());

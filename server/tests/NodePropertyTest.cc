@@ -45,15 +45,20 @@ std::string runSeed(std::uint64_t seed) {
   c.startAll();
   const auto ids = c.ids();
   const auto pick = [&] { return ids[rng.below(ids.size())]; };
+  // The spare member: 0 not added, 1 add proposed, 2 may be a member (started), 3 removal asked.
+  const std::uint64_t spare = members + 1;
+  auto spareState = std::make_shared<int>(0);
+  auto spareLearner = std::make_shared<bool>(false);
+  std::vector<std::uint64_t> all = ids;
   std::uint64_t writes = 0;
   for (int step = 0; step < 200; ++step) {  // 20 s of faults, one draw every 100 ms
     const double r = rng.unit();
     sim::Network& net = c.sim().network();
     if (r < 0.03) {
-      const auto id = pick();
+      const auto id = all[rng.below(all.size())];
       if (c.host(id).state() != sim::NodeState::kDown) c.host(id).crash();
     } else if (r < 0.10) {
-      for (auto id : ids) {
+      for (auto id : all) {
         if (c.host(id).state() == sim::NodeState::kDown) c.host(id).restart();
       }
     } else if (r < 0.13) {
@@ -82,7 +87,42 @@ std::string runSeed(std::uint64_t seed) {
       c.call(pick(),
              [&](Node& n) { n.leaseGrant(grant, [](const mvcc::Status&, const auto&) {}); });
     }
+    if (rng.chance(0.03)) {
+      // Membership: add the spare, promote it when a learner, remove it; an unknown outcome
+      // (timeout) counts as maybe done, as an operator would have to assume.
+      const auto maybe = [](const mvcc::Status& st) {
+        return st.ok() || st.message == "etcdserver: request timed out" ||
+               st.message == "etcdserver: server stopped";
+      };
+      if (*spareState == 0) {
+        *spareState = 1;
+        *spareLearner = rng.chance(0.5);
+        c.call(pick(), [&](Node& n) {
+          n.memberAdd(spare, "", *spareLearner, [spareState, maybe](const mvcc::Status& st,
+                                                                    const auto&) {
+            *spareState = maybe(st) ? 2 : 0;
+          });
+        });
+      } else if (*spareState == 2 && *spareLearner) {
+        c.call(pick(), [&](Node& n) {
+          n.memberPromote(spare, [spareLearner, maybe](const mvcc::Status& st, const auto&) {
+            if (maybe(st)) *spareLearner = false;
+          });
+        });
+      } else if (*spareState == 2) {
+        *spareState = 3;
+        c.call(pick(), [&](Node& n) {
+          n.memberRemove(spare, [spareState, maybe](const mvcc::Status& st, const auto&) {
+            if (!maybe(st)) *spareState = 2;
+          });
+        });
+      }
+    }
     c.run(100ms);
+    if (*spareState == 2 && all.size() == ids.size()) {
+      c.startJoining(spare);
+      all.push_back(spare);
+    }
   }
   // Heal: no faults, no loss, every member up.
   sim::LinkConfig calm = link;
@@ -90,20 +130,22 @@ std::string runSeed(std::uint64_t seed) {
   calm.duplicate = 0;
   c.sim().network().setDefaultLink(calm);
   c.sim().network().heal();
-  for (auto id : ids) {
+  for (auto id : all) {
     if (c.host(id).state() == sim::NodeState::kDown) c.host(id).restart();
   }
   const auto leader = c.waitForLeader(60s);
   if (leader == 0) return "no leader within 60 s after the heal";
-  for (auto id : ids) {
-    if (c.node(id)->stopped()) {
+  const NodeStatus config = c.node(leader)->status();
+  for (auto id : all) {
+    if (c.node(id)->stopped() && SimCluster::inConfiguration(config, id)) {
       return fmt::format("member {} stopped: {}", id, c.node(id)->status().stopReason);
     }
   }
   if (!c.waitConverged(60s)) return "members did not converge within 60 s after the heal";
   if (!c.applyViolations().empty()) return c.applyViolations().front();
   const NodeStatus ref = c.node(leader)->status();
-  for (auto id : ids) {
+  for (auto id : all) {
+    if (!SimCluster::inConfiguration(ref, id)) continue;
     const NodeStatus s = c.node(id)->status();
     if (s.appliedIndex != ref.appliedIndex || s.hashKv != ref.hashKv ||
         s.revision != ref.revision) {

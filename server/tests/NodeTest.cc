@@ -297,6 +297,18 @@ TEST(NodeTest, MemberAddJoinsAndMemberRemoveStopsTheMember) {
       });
   EXPECT_EQ(missing.status.message, "etcdserver: member not found");
   ASSERT_TRUE(c.put(leader, "b", "2").status.ok());
+  // A removed ID never comes back: re-adding it fails, and the removed member stops again when
+  // restarted, even if it lost the entries that removed it (the others tell it so).
+  auto again = c.request<etcdserverpb::MemberAddResponse>(
+      leader, [](Node& n, Node::Callback<etcdserverpb::MemberAddResponse> cb) {
+        n.memberAdd(4, "", false, cb);
+      });
+  EXPECT_EQ(again.status.message, "etcdserver: member not found");
+  c.host(4).crash();
+  c.host(4).restart();
+  ASSERT_NE(c.node(4), nullptr);
+  EXPECT_TRUE(c.runUntil([&] { return c.node(4)->stopped(); }, 10s));
+  EXPECT_EQ(c.node(4)->status().stopReason, "removed from the cluster");
 }
 
 TEST(NodeTest, LeasesGrantKeepAliveThroughAFollowerAndExpireByTheLeader) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <variant>
@@ -143,14 +144,23 @@ std::uint64_t SimCluster::waitForLeader(env::Nanos timeout) {
       [&] {
         const std::uint64_t l = leader();
         if (l == 0) return false;
+        const NodeStatus ls = node(l)->status();
         for (auto id : ids()) {
           Node* n = node(id);
-          if (n != nullptr && !n->stopped() && n->status().leader != l) return false;
+          if (n == nullptr || n->stopped() || !inConfiguration(ls, id)) continue;
+          if (n->status().leader != l) return false;
         }
         return true;
       },
       timeout);
   return leader();
+}
+
+bool SimCluster::inConfiguration(const NodeStatus& s, std::uint64_t id) {
+  const auto has = [id](const std::vector<std::uint64_t>& v) {
+    return std::find(v.begin(), v.end(), id) != v.end();
+  };
+  return has(s.voters) || has(s.learners);
 }
 
 bool SimCluster::waitConverged(env::Nanos timeout) {
@@ -164,7 +174,7 @@ bool SimCluster::waitConverged(env::Nanos timeout) {
         const std::uint64_t commit = ls.commitIndex;
         for (auto id : ids()) {
           Node* n = node(id);
-          if (n == nullptr || n->stopped()) continue;
+          if (n == nullptr || n->stopped() || !inConfiguration(ls, id)) continue;
           if (n->status().appliedIndex != commit) return false;
         }
         return true;

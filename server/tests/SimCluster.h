@@ -52,10 +52,13 @@ class SimCluster {
   }
   /// The running, not stopped leader with the highest term, or 0.
   std::uint64_t leader();
-  /// Runs until a leader exists (0 when none within `timeout`).
+  /// Runs until a leader exists and every running member of its configuration knows it (0 when
+  /// none within `timeout`).
   std::uint64_t waitForLeader(env::Nanos timeout = std::chrono::seconds(20));
-  /// Runs until every running member applied at least the leader's commit index and all have
-  /// the same applied index; false on timeout.
+  /// Whether `id` is a voter or learner of the configuration `s` reports.
+  static bool inConfiguration(const NodeStatus& s, std::uint64_t id);
+  /// Runs until the leader committed all it has and every running member of its configuration
+  /// applied exactly that; false on timeout.
   bool waitConverged(env::Nanos timeout = std::chrono::seconds(30));
 
   /// Issues a request through `issue(node, callback)` on member `id` and runs until answered or
