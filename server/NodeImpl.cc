@@ -334,7 +334,8 @@ void Node::Impl::handleReady() {
   // 2. Apply.
   if (rd.snapshot) {
     if (!restoreSnapshot(*rd.snapshot)) return;
-    // No removal check here: a joining member receives a snapshot older than its addition.
+    // Not "removed" for lacking from the snapshot's ConfState: a joining member receives one
+    // older than its addition. restoreSnapshot() checks the removed IDs instead.
     env_.tracer.event("snapshot-restore", {{"index", rd.snapshot->metadata().index()}});
   }
   for (const auto& e : rd.committedEntries) {
