@@ -98,7 +98,7 @@ wal::Error DurableLog::bootstrap(const raftpb::Snapshot& snapshot) {
   return {};
 }
 
-wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayFrom) {
+wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayBehind) {
   auto markers = wal::Wal::snapshotMarkers(env_.disk, walDir_);
   if (!markers) return markers.error();
   Recovered out;
@@ -118,9 +118,16 @@ wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayFrom) {
   }
   // apply-twice: start reading at an older marker whose segments are still there.
   std::vector<wal::SnapshotMarker> starts;
-  if (replayFrom > 0) {
+  const std::uint64_t from = at.index > replayBehind ? at.index - replayBehind : 0;
+  if (replayBehind > 0 && at.index > 0) {
+    for (auto m = markers->rbegin(); m != markers->rend(); ++m) {
+      if (m->index <= from) {
+        starts.push_back(*m);
+        break;
+      }
+    }
     for (const auto& m : *markers) {
-      if (m.index >= replayFrom && m.index < at.index) starts.push_back(m);
+      if (m.index > from && m.index < at.index) starts.push_back(m);
     }
   }
   starts.push_back(at);
@@ -147,7 +154,7 @@ wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayFrom) {
   std::vector<raftpb::Entry> entries;
   for (const auto& e : rec.entries) {
     if (e.index <= at.index) {
-      out.alreadyApplied.push_back(fromWal(e));
+      if (e.index > from) out.alreadyApplied.push_back(fromWal(e));
     } else {
       entries.push_back(fromWal(e));
     }
@@ -198,10 +205,11 @@ wal::Error DurableLog::persist(const raft::Ready& rd, bool sync) {
 
 wal::Error DurableLog::sync() { return wal_->sync(); }
 
-wal::Error DurableLog::saveOwnSnapshot(const raftpb::Snapshot& snap, std::uint64_t compactTo) {
+wal::Error DurableLog::saveOwnSnapshot(const raftpb::Snapshot& snap, std::uint64_t compactTo,
+                                       std::uint64_t releaseTo) {
   if (auto e = saveSnapshotFiles(snap)) return e;
   if (compactTo > storage_.firstIndex()) (void)storage_.compact(compactTo);
-  return wal_->releaseTo(snap.metadata().index());
+  return wal_->releaseTo(releaseTo);
 }
 
 }  // namespace detcd::server

@@ -482,7 +482,10 @@ void Node::Impl::maybeSnapshot() {
   if (!snap.ok()) return;
   const std::uint64_t keep = cfg_.snapshotCatchUpEntries;
   const std::uint64_t compactTo = consistentIndex_ > keep ? consistentIndex_ - keep : 0;
-  if (auto e = log_.saveOwnSnapshot(snap.value, compactTo)) {
+  // apply-twice keeps the WAL back to the previous snapshot, so that a restart finds entries the
+  // newest snapshot already holds (and applies them again).
+  const std::uint64_t releaseTo = cfg_.bugs.applyTwice ? snapshotIndex_ : consistentIndex_;
+  if (auto e = log_.saveOwnSnapshot(snap.value, compactTo, releaseTo)) {
     stop("snapshot: " + e.message());
     return;
   }

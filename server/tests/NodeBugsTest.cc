@@ -58,6 +58,7 @@ AfterRestart restartAfter25Puts(bool applyTwice) {
   base.snapshotCount = 10;
   base.snapshotCatchUpEntries = 5;
   base.bugs.applyTwice = applyTwice;
+  base.walSegmentBytes = 4096;  // small segments: released ones must not hide the defect
   SimCluster c(22, 1, base);
   c.tolerateApplyViolations();
   c.startAll();
