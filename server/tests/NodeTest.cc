@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "mvcc/KvStore.h"
+#include "proto/serverpb.pb.h"
 #include "server/tests/SimCluster.h"
+#include "wal/Wal.h"
 
 namespace detcd::server::testing {
 namespace {
@@ -592,6 +594,21 @@ TEST(NodeTest, DamagedNewestSnapshotFallsBackToAnOlderStart) {
   EXPECT_EQ(c.events("snapshot-skipped", 1), 1u);
   EXPECT_EQ(after.hashKv, before.hashKv);
   EXPECT_EQ(after.revision, before.revision);
+}
+
+TEST(NodeTest, ABootstrapInterruptedAfterTheWalWasCreatedIsFinishedOnRestart) {
+  SimCluster c(19, 1);
+  // What a crash between creating the WAL and saving the first snapshot leaves behind.
+  auto& disk = c.host(1).disk();
+  ASSERT_FALSE(disk.mkdir("member"));
+  serverpb::WalMetadata meta;
+  meta.set_member_id(1);
+  ASSERT_TRUE(wal::Wal::create(disk, "member/wal", meta.SerializeAsString(), {}).ok());
+  c.startAll();
+  ASSERT_EQ(c.waitForLeader(), 1u);
+  EXPECT_FALSE(c.node(1)->stopped());
+  EXPECT_EQ(c.node(1)->status().voters, std::vector<std::uint64_t>{1});
+  EXPECT_TRUE(c.put(1, "a", "1").status.ok());
 }
 
 TEST(NodeTest, FsyncFailureStopsTheNodeForGood) {
