@@ -73,6 +73,12 @@ void WatchHub::setSynced(int64_t stream, Watcher& w, bool synced) {
   }
 }
 
+void WatchHub::restored() {
+  for (auto& [stream, s] : streams_) {
+    for (auto& [id, w] : s.watchers) setSynced(stream, w, false);
+  }
+}
+
 void WatchHub::erase(int64_t stream, Stream& s, int64_t id) {
   auto it = s.watchers.find(id);
   setSynced(stream, it->second, false);

@@ -72,6 +72,10 @@ class WatchHub : public CommitListener {
 
   /// Moves unsynced watchers forward from history (see class comment).
   void syncWatchers();
+  /// After KvStore::restore() (a Raft snapshot): every watcher becomes unsynced, so that the
+  /// next syncWatchers() delivers the revisions the snapshot skipped from the restored history
+  /// (etcd's watchableStore.Restore).
+  void restored();
   /// Periodic progress notification (see class comment).
   void progressTick();
 

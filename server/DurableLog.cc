@@ -12,7 +12,8 @@ std::vector<std::uint64_t> ids(const google::protobuf::RepeatedField<std::uint64
   return {f.begin(), f.end()};
 }
 
-void setIds(google::protobuf::RepeatedField<std::uint64_t>* f, const std::vector<std::uint64_t>& v) {
+void setIds(google::protobuf::RepeatedField<std::uint64_t>* f,
+            const std::vector<std::uint64_t>& v) {
   f->Clear();
   for (auto id : v) f->Add(id);
 }
@@ -97,11 +98,12 @@ wal::Error DurableLog::bootstrap(const raftpb::Snapshot& snapshot) {
   return {};
 }
 
-wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayFrom) {
+wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayBehind) {
   auto markers = wal::Wal::snapshotMarkers(env_.disk, walDir_);
   if (!markers) return markers.error();
   Recovered out;
   wal::SnapshotMarker at;
+  std::string noSnapshot;  // why no snapshot was loaded, for a refusal's reason
   auto loaded = snapshotter_.loadNewest([&](const wal::SnapshotMarker& m) {
     return std::find(markers->begin(), markers->end(), m) != markers->end();
   });
@@ -111,12 +113,21 @@ wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayFrom) {
     for (const auto& s : loaded->skipped) out.skippedSnapshots.push_back(s.file + ": " + s.reason);
   } else if (loaded.error().code() != wal::ErrorCode::kNotFound) {
     return loaded.error();
+  } else {
+    noSnapshot = loaded.error().message();
   }
   // apply-twice: start reading at an older marker whose segments are still there.
   std::vector<wal::SnapshotMarker> starts;
-  if (replayFrom > 0) {
+  const std::uint64_t from = at.index > replayBehind ? at.index - replayBehind : 0;
+  if (replayBehind > 0 && at.index > 0) {
+    for (auto m = markers->rbegin(); m != markers->rend(); ++m) {
+      if (m->index <= from) {
+        starts.push_back(*m);
+        break;
+      }
+    }
     for (const auto& m : *markers) {
-      if (m.index >= replayFrom && m.index < at.index) starts.push_back(m);
+      if (m.index > from && m.index < at.index) starts.push_back(m);
     }
   }
   starts.push_back(at);
@@ -127,7 +138,12 @@ wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayFrom) {
       opened = std::move(o.value());
       break;
     }
-    if (start == at || o.error().code() != wal::ErrorCode::kNotFound) return o.error();
+    if (start == at || o.error().code() != wal::ErrorCode::kNotFound) {
+      if (noSnapshot.empty()) return o.error();
+      // The WAL cannot start from scratch and no snapshot it accepts is readable.
+      const wal::Error& e = o.error();
+      return wal::Error(e.code(), e.message() + "; " + noSnapshot, e.file(), e.offset(), e.io());
+    }
   }
   wal_ = std::move(opened->wal);
   auto& rec = opened->recovered;
@@ -138,7 +154,7 @@ wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayFrom) {
   std::vector<raftpb::Entry> entries;
   for (const auto& e : rec.entries) {
     if (e.index <= at.index) {
-      out.alreadyApplied.push_back(fromWal(e));
+      if (e.index > from) out.alreadyApplied.push_back(fromWal(e));
     } else {
       entries.push_back(fromWal(e));
     }
@@ -189,10 +205,11 @@ wal::Error DurableLog::persist(const raft::Ready& rd, bool sync) {
 
 wal::Error DurableLog::sync() { return wal_->sync(); }
 
-wal::Error DurableLog::saveOwnSnapshot(const raftpb::Snapshot& snap, std::uint64_t compactTo) {
+wal::Error DurableLog::saveOwnSnapshot(const raftpb::Snapshot& snap, std::uint64_t compactTo,
+                                       std::uint64_t releaseTo) {
   if (auto e = saveSnapshotFiles(snap)) return e;
   if (compactTo > storage_.firstIndex()) (void)storage_.compact(compactTo);
-  return wal_->releaseTo(snap.metadata().index());
+  return wal_->releaseTo(releaseTo);
 }
 
 }  // namespace detcd::server

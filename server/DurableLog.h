@@ -40,18 +40,19 @@ class DurableLog {
     /// The newest valid snapshot the WAL accepts (index 0 when none).
     raftpb::Snapshot snapshot;
     raftpb::HardState hardState;
-    /// Entries at or below the snapshot index still in the WAL, read only when `replayFrom` asked
-    /// for them (the apply-twice defect); empty otherwise.
+    /// Entries at or below the snapshot index still in the WAL, read only when `replayBehind`
+    /// asked for them (the apply-twice defect); empty otherwise.
     std::vector<raftpb::Entry> alreadyApplied;
     /// Names of newer snapshot files skipped as damaged.
     std::vector<std::string> skippedSnapshots;
   };
   /// Opens an existing WAL at the newest snapshot it accepts and loads snapshot, HardState and
   /// entries into the MemoryStorage. A torn WAL tail is truncated (the WAL traces it); any other
-  /// damage is an error (kCorrupt naming file and offset). `replayFrom` > 0 (apply-twice only):
-  /// open the WAL at an older marker, the oldest at or after `replayFrom`, and return the entries
-  /// up to the snapshot index in `alreadyApplied`.
-  wal::Result<Recovered> open(std::uint64_t replayFrom);
+  /// damage is an error (kCorrupt naming file and offset). `replayBehind` > 0 (apply-twice only):
+  /// open the WAL at an older marker still in it (the newest at or before snapshot index -
+  /// `replayBehind`, else the oldest after it) and return in `alreadyApplied` the entries after
+  /// snapshot index - `replayBehind` up to the snapshot index.
+  wal::Result<Recovered> open(std::uint64_t replayBehind);
 
   /// Persists a Ready in etcd's order: snapshot (file, then WAL marker), entries, HardState.
   /// `sync`: one fdatasync before returning; otherwise the records stay buffered until sync().
@@ -59,8 +60,10 @@ class DurableLog {
   /// Syncs whatever persist(rd, false) left buffered.
   wal::Error sync();
   /// Saves a snapshot the node took of its own state (file + marker), compacts the in-memory log
-  /// to `compactTo` (entries kept for slow followers) and releases WAL segments before it.
-  wal::Error saveOwnSnapshot(const raftpb::Snapshot& snap, std::uint64_t compactTo);
+  /// to `compactTo` (entries kept for slow followers) and releases the WAL segments that hold
+  /// nothing at or after `releaseTo` (the snapshot's index, normally).
+  wal::Error saveOwnSnapshot(const raftpb::Snapshot& snap, std::uint64_t compactTo,
+                             std::uint64_t releaseTo);
 
   raft::MemoryStorage& storage() { return storage_; }
   const raft::MemoryStorage& storage() const { return storage_; }

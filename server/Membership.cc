@@ -19,10 +19,12 @@ mvcc::Status Membership::validate(const raftpb::ConfChangeV2& cc) const {
     const std::uint64_t id = c.node_id();
     switch (c.type()) {
       case raftpb::ConfChangeAddNode:
+        if (isRemoved(id)) return errors::memberNotFound();
         // Adding an existing learner as a voter is a promotion.
         if (contains(id) && !isLearner(id)) return errors::memberExists();
         break;
       case raftpb::ConfChangeAddLearnerNode:
+        if (isRemoved(id)) return errors::memberNotFound();
         if (contains(id)) return errors::memberExists();
         break;
       case raftpb::ConfChangeRemoveNode:
@@ -54,6 +56,7 @@ void Membership::apply(const raftpb::ConfChangeV2& cc, const serverpb::Member& a
       }
       case raftpb::ConfChangeRemoveNode:
         members_.erase(id);
+        removed_.insert(id);
         break;
       default:
         break;
@@ -61,14 +64,17 @@ void Membership::apply(const raftpb::ConfChangeV2& cc, const serverpb::Member& a
   }
 }
 
-void Membership::assign(const google::protobuf::RepeatedPtrField<serverpb::Member>& members) {
+void Membership::assign(const serverpb::SnapshotData& data) {
   members_.clear();
-  for (const auto& m : members) members_[m.id()] = m;
+  for (const auto& m : data.members()) members_[m.id()] = m;
+  removed_ = {data.removed().begin(), data.removed().end()};
 }
 
-void Membership::save(google::protobuf::RepeatedPtrField<serverpb::Member>* out) const {
-  out->Clear();
-  for (const auto& [id, m] : members_) *out->Add() = m;
+void Membership::save(serverpb::SnapshotData* out) const {
+  out->clear_members();
+  for (const auto& [id, m] : members_) *out->add_members() = m;
+  out->clear_removed();
+  for (std::uint64_t id : removed_) out->add_removed(id);
 }
 
 void Membership::toApi(const serverpb::Member& m, etcdserverpb::Member* out) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 
 #include "google/protobuf/repeated_ptr_field.h"
 #include "mvcc/Status.h"
@@ -17,26 +18,30 @@ namespace detcd::server {
 class Membership {
  public:
   bool contains(std::uint64_t id) const { return members_.count(id) != 0; }
+  /// Whether `id` was removed: it may never come back (etcd's IsIDRemoved).
+  bool isRemoved(std::uint64_t id) const { return removed_.count(id) != 0; }
   bool isLearner(std::uint64_t id) const;
   const serverpb::Member* find(std::uint64_t id) const;
 
   /// Whether `cc` is valid against the current list (etcd's ValidateConfigurationChange): add of
   /// an existing ID, remove or promote of a missing one, promote of a voter are rejected with
-  /// etcd's errors. A change without entries (leaving a joint configuration) is always valid.
+  /// etcd's errors; add of a removed ID gets "member not found" (etcd maps ErrIDRemoved so). A
+  /// change without entries (leaving a joint configuration) is always valid.
   mvcc::Status validate(const raftpb::ConfChangeV2& cc) const;
   /// Applies a validated change; `added` describes the member an add introduces.
   void apply(const raftpb::ConfChangeV2& cc, const serverpb::Member& added);
 
-  /// Replaces the list (bootstrap, snapshot restore).
-  void assign(const google::protobuf::RepeatedPtrField<serverpb::Member>& members);
-  /// The list ordered by ID, for snapshots.
-  void save(google::protobuf::RepeatedPtrField<serverpb::Member>* out) const;
+  /// Replaces the list and the removed IDs (bootstrap, snapshot restore).
+  void assign(const serverpb::SnapshotData& data);
+  /// The list ordered by ID and the removed IDs, into a snapshot's data.
+  void save(serverpb::SnapshotData* out) const;
   /// The list as etcd's API shows it, ordered by ID.
   void list(google::protobuf::RepeatedPtrField<etcdserverpb::Member>* out) const;
   static void toApi(const serverpb::Member& m, etcdserverpb::Member* out);
 
  private:
   std::map<std::uint64_t, serverpb::Member> members_;
+  std::set<std::uint64_t> removed_;
 };
 
 }  // namespace detcd::server

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <tuple>
 
 #include "raft/ConfChanger.h"
 #include "server/Applier.h"
@@ -150,6 +151,10 @@ void Node::Impl::start() {
   }
   const raftpb::Snapshot snap = log_.storage().snapshot().value;
   if (snap.metadata().index() > 0 && !restoreSnapshot(snap)) return;
+  if (removed_) {
+    stop("removed from the cluster");
+    return;
+  }
   confState_ = log_.storage().initialState().confState;
   if (!alreadyApplied.empty()) {
     // apply-twice (a deliberate defect): entries the snapshot already contains are applied
@@ -170,7 +175,9 @@ void Node::Impl::start() {
   rc.checkQuorum = cfg_.checkQuorum;
   rc.preVote = cfg_.preVote;
   rc.randomSeed = env_.seed;
-  rc.maxCommittedSizePerReady = rc.maxSizePerMsg;
+  // Bounded apply work per Ready (and kReadiesPerTurn per turn) keeps the loop responsive while
+  // a member catches up; the applied index then trails the commit index for a while.
+  rc.maxCommittedSizePerReady = 64 << 10;
   rc.maxUncommittedEntriesSize = std::uint64_t{1} << 30;  // etcd's maxUncommittedEntriesSize
   rc.mutations.commitPreviousTermReplicas = cfg_.bugs.commitPreviousTerm;
   rc.mutations.grantTwoVotesPerTerm = cfg_.bugs.doubleVote;
@@ -205,7 +212,11 @@ bool Node::Impl::restoreSnapshot(const raftpb::Snapshot& snap) {
     }
     return false;
   }
-  members_.assign(d.members());
+  hub_.restored();
+  members_.assign(d);
+  // A removed member stays removed, also when it restarts from (or is sent) a snapshot taken
+  // after its removal, which no longer holds the configuration change that removed it.
+  if (members_.isRemoved(cfg_.id)) removed_ = true;
   consistentIndex_ = d.consistent_index();
   if (d.cluster_id() != 0) clusterId_ = d.cluster_id();
   snapshotIndex_ = index;
@@ -225,8 +236,10 @@ void Node::Impl::onTick() {
   if (stopped_) return;
   raw_->tick();
   ++ticks_;
-  if (cfg_.bugs.skipFsync) {
-    // skip-fsync: what the Ready loop acknowledged unsynced becomes durable only now.
+  if (cfg_.bugs.skipFsync &&
+      ticks_ % static_cast<std::uint64_t>(std::max(1, cfg_.electionTicks)) == 0) {
+    // skip-fsync: what the Ready loop acknowledged unsynced becomes durable only once per
+    // election timeout (a window wide enough for crashes to lose acknowledged writes).
     if (auto e = log_.sync()) {
       stop("wal: " + e.message());
       return;
@@ -243,6 +256,12 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
   if (stopped_) return;
   serverpb::PeerMessage pm;
   if (!pm.ParseFromString(payload)) return;  // not ours: the transport never corrupts
+  if (members_.isRemoved(from)) {
+    serverpb::PeerMessage gone;
+    gone.set_removed(true);
+    sendPeer(from, gone);
+    return;
+  }
   switch (pm.body_case()) {
     case serverpb::PeerMessage::kRaft:
       (void)raw_->step(pm.raft());
@@ -253,6 +272,10 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
       break;
     case serverpb::PeerMessage::kLeaseAnswer:
       handleLeaseAnswer(pm.lease_answer());
+      break;
+    case serverpb::PeerMessage::kRemoved:
+      stop("removed from the cluster");
+      flushAnswers();
       break;
     case serverpb::PeerMessage::BODY_NOT_SET:
       break;
@@ -313,8 +336,9 @@ void Node::Impl::handleReady() {
   // 2. Apply.
   if (rd.snapshot) {
     if (!restoreSnapshot(*rd.snapshot)) return;
+    // Not "removed" for lacking from the snapshot's ConfState: a joining member receives one
+    // older than its addition. restoreSnapshot() checks the removed IDs instead.
     env_.tracer.event("snapshot-restore", {{"index", rd.snapshot->metadata().index()}});
-    if (!mentions(confState_, cfg_.id) && confState_.voters_size() > 0) removed_ = true;
   }
   for (const auto& e : rd.committedEntries) {
     applyEntry(e);
@@ -323,13 +347,15 @@ void Node::Impl::handleReady() {
   // 3. Only now may messages leave.
   std::vector<raftpb::Message> msgs = raw_->advance(rd);
   traceRaftState();
-  for (const auto& m : msgs) {
+  for (auto& m : msgs) {
+    const std::uint64_t to = m.to();
+    const bool snapshot = m.type() == raftpb::MsgSnap;
     serverpb::PeerMessage pm;
-    *pm.mutable_raft() = m;
-    sendPeer(m.to(), pm);
+    *pm.mutable_raft() = std::move(m);
+    sendPeer(to, pm);
     // Sending cannot fail visibly; a lost snapshot is retried after the follower rejects the
     // next append (etcd reports a snapshot as finished once the transport took it).
-    if (m.type() == raftpb::MsgSnap) raw_->reportSnapshot(m.to(), raft::SnapshotStatus::Finish);
+    if (snapshot) raw_->reportSnapshot(to, raft::SnapshotStatus::Finish);
   }
   serveReads(rd.readStates);
   if (!rd.committedEntries.empty() || rd.snapshot) {
@@ -449,14 +475,17 @@ void Node::Impl::maybeSnapshot() {
   if (stopped_ || consistentIndex_ - snapshotIndex_ < cfg_.snapshotCount) return;
   serverpb::SnapshotData d;
   *d.mutable_store() = store_.snapshot();
-  members_.save(d.mutable_members());
+  members_.save(&d);
   d.set_consistent_index(consistentIndex_);
   d.set_cluster_id(clusterId_);
   auto snap = log_.storage().createSnapshot(consistentIndex_, &confState_, d.SerializeAsString());
   if (!snap.ok()) return;
   const std::uint64_t keep = cfg_.snapshotCatchUpEntries;
   const std::uint64_t compactTo = consistentIndex_ > keep ? consistentIndex_ - keep : 0;
-  if (auto e = log_.saveOwnSnapshot(snap.value, compactTo)) {
+  // apply-twice keeps the WAL back to the previous snapshot, so that a restart finds entries the
+  // newest snapshot already holds (and applies them again).
+  const std::uint64_t releaseTo = cfg_.bugs.applyTwice ? snapshotIndex_ : consistentIndex_;
+  if (auto e = log_.saveOwnSnapshot(snap.value, compactTo, releaseTo)) {
     stop("snapshot: " + e.message());
     return;
   }
@@ -513,9 +542,15 @@ NodeStatus Node::Impl::status() const {
   s.firstIndex = log_.storage().firstIndex();
   s.revision = store_.currentRevision();
   s.compactRevision = store_.compactRevision();
-  etcdserverpb::HashKVRequest hreq;
-  etcdserverpb::HashKVResponse hresp;
-  if (store_.hashKV(hreq, &hresp).ok()) s.hashKv = hresp.hash();
+  // HashKV walks the whole store: computed once per applied state, however often polled.
+  const std::tuple<std::uint64_t, std::int64_t, std::int64_t> key{
+      consistentIndex_, s.revision, s.compactRevision};
+  if (!hashCache_ || hashCache_->first != key) {
+    etcdserverpb::HashKVResponse hresp;
+    (void)store_.hashKV({}, &hresp);
+    hashCache_.emplace(key, hresp.hash());
+  }
+  s.hashKv = hashCache_->second;
   s.voters.assign(confState_.voters().begin(), confState_.voters().end());
   s.learners.assign(confState_.learners().begin(), confState_.learners().end());
   s.walSyncs = log_.syncCount();

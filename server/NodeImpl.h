@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "mvcc/KvStore.h"
@@ -171,6 +172,9 @@ class Node::Impl {
     bool operator==(const Traced&) const = default;
   };
   std::optional<Traced> traced_;
+  /// HashKV of the store keyed by (applied index, revision, compact revision).
+  mutable std::optional<std::pair<std::tuple<std::uint64_t, std::int64_t, std::int64_t>,
+                                  std::uint32_t>> hashCache_;
 
   env::TimerId tickTimer_ = 0, leaseTimer_ = 0, syncTimer_ = 0, progressTimer_ = 0,
                pumpTimer_ = 0;
@@ -178,7 +182,8 @@ class Node::Impl {
 
 // Answers `done` (header filled when ok; etcd sends no body with an error), never mid-Ready.
 template <class Response>
-inline void Node::Impl::answer(const Callback<Response>& done, const mvcc::Status& st, Response resp) {
+inline void Node::Impl::answer(const Callback<Response>& done, const mvcc::Status& st,
+                               Response resp) {
   if (st.ok()) {
     fillHeader(resp.mutable_header());
   } else {

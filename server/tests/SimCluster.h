@@ -52,10 +52,13 @@ class SimCluster {
   }
   /// The running, not stopped leader with the highest term, or 0.
   std::uint64_t leader();
-  /// Runs until a leader exists (0 when none within `timeout`).
+  /// Runs until a leader exists and every running member of its configuration knows it (0 when
+  /// none within `timeout`).
   std::uint64_t waitForLeader(env::Nanos timeout = std::chrono::seconds(20));
-  /// Runs until every running member applied at least the leader's commit index and all have
-  /// the same applied index; false on timeout.
+  /// Whether `id` is a voter or learner of the configuration `s` reports.
+  static bool inConfiguration(const NodeStatus& s, std::uint64_t id);
+  /// Runs until the leader committed all it has and every running member of its configuration
+  /// applied exactly that; false on timeout.
   bool waitConverged(env::Nanos timeout = std::chrono::seconds(30));
 
   /// Issues a request through `issue(node, callback)` on member `id` and runs until answered or
@@ -85,13 +88,26 @@ class SimCluster {
   /// The string field `field` of the last event `kind` of member `id`, or "".
   std::string lastField(const std::string& kind, const std::string& field, std::uint64_t id) const;
 
+  /// Violations seen in the "apply" events so far: two members applying different entries
+  /// (by XXH3 hash) at one index (state machine safety), or a member applying an index other
+  /// than the one after its previous apply, node-start or snapshot-restore (each entry applies
+  /// exactly once, in order).
+  const std::vector<std::string>& applyViolations() const { return applyViolations_; }
+  /// Without this, the destructor fails the running test when applyViolations() is not empty.
+  void tolerateApplyViolations() { tolerateApplyViolations_ = true; }
+
  private:
   class NodeProcess;
 
   sim::Simulation sim_;
   std::map<std::uint64_t, NodeConfig> configs_;
-  std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> counts_;
+  /// kind -> member -> events (looked up by string_view: no allocation per event).
+  std::map<std::string, std::map<std::uint64_t, std::uint64_t>, std::less<>> counts_;
   std::map<std::pair<std::uint64_t, std::string>, std::string> lastStrings_;
+  std::map<std::uint64_t, std::uint64_t> appliedHash_;  // index -> hash of the entry
+  std::map<std::uint64_t, std::uint64_t> lastApplied_;  // member -> index
+  std::vector<std::string> applyViolations_;
+  bool tolerateApplyViolations_ = false;
 };
 
 }  // namespace detcd::server::testing
