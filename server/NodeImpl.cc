@@ -372,6 +372,7 @@ void Node::Impl::onSoftState(const raft::SoftState& ss) {
   } else if (!leader && lessor.primary()) {
     lessor.demote();
     revoking_.clear();
+    failExpiredKeepAlives(errors::notLeader());
   }
   if (ss.lead != lastLead_) {
     lastLead_ = ss.lead;
@@ -419,7 +420,10 @@ void Node::Impl::applyNormal(const raftpb::Entry& e) {
     return;
   }
   ApplyResult r = applyRequest(store_, req, env_.clock.now().count());
-  if (req.has_lease_revoke()) revoking_.erase(req.lease_revoke().id());
+  if (req.has_lease_revoke()) {
+    revoking_.erase(req.lease_revoke().id());
+    answerExpiredKeepAlives(req.lease_revoke().id());
+  }
   waits_.trigger(req.id(), r.status, r.response.get());
 }
 
@@ -521,6 +525,7 @@ void Node::Impl::stop(const std::string& reason) {
   awaitingReadState_.clear();
   awaitingApply_.clear();
   moveLeaders_.clear();
+  failExpiredKeepAlives(errors::stopped());
   waits_.triggerAll(errors::stopped());
 }
 

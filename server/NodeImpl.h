@@ -120,8 +120,17 @@ class Node::Impl {
   std::vector<std::int64_t> expiredLeases(std::int64_t nowNs) const;
   void handleLeaseForward(env::NodeId from, const serverpb::LeaseForward& f);
   void handleLeaseAnswer(const serverpb::LeaseForwardAnswer& a);
-  mvcc::Status keepAliveLocally(const etcdserverpb::LeaseKeepAliveRequest& req,
-                                etcdserverpb::LeaseKeepAliveResponse* resp);
+  using KeepAliveDone =
+      std::function<void(const mvcc::Status&, const etcdserverpb::LeaseKeepAliveResponse&)>;
+  /// A keep-alive on this leader's primary lessor. For a lease that expired but whose revoke is
+  /// not applied yet, `done` runs when the revoke applies (TTL 0) or leadership is lost
+  /// ("not leader"): etcd's Renew waits for the revoke, so a client never hears "not found"
+  /// while the lease's keys still exist.
+  void keepAliveOnLeader(const etcdserverpb::LeaseKeepAliveRequest& req, KeepAliveDone done);
+  /// Answers the keep-alives waiting for lease `id`'s revoke (it has just been applied).
+  void answerExpiredKeepAlives(std::int64_t id);
+  /// Fails every waiting keep-alive with `st` (leadership lost, node stopped).
+  void failExpiredKeepAlives(const mvcc::Status& st);
 
   // --- watches (NodeWatches.cc) ---
   void onWatchSync();
@@ -163,6 +172,8 @@ class Node::Impl {
   std::map<std::uint64_t, std::uint64_t> moveLeaders_;
   /// Leases whose revoke this leader proposed (lease -> when), so each is traced once.
   std::map<std::int64_t, env::Nanos> revoking_;
+  /// Keep-alives of expired leases waiting for the revoke to apply (see keepAliveOnLeader).
+  std::map<std::int64_t, std::vector<KeepAliveDone>> expiredKeepAlives_;
   std::map<std::int64_t, WatchSink> sinks_;
   std::uint64_t watchEvents_ = 0;
 

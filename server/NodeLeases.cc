@@ -1,6 +1,8 @@
 // Node::Impl's lease work: expiry decided by the leader and applied through Raft, and the
 // keep-alive / time-to-live requests a follower forwards to the leader's (primary) lessor.
 
+#include <utility>
+
 #include "server/Errors.h"
 #include "server/NodeImpl.h"
 
@@ -41,22 +43,47 @@ void Node::Impl::onLeaseCheck() {
   }
 }
 
-mvcc::Status Node::Impl::keepAliveLocally(const etcdserverpb::LeaseKeepAliveRequest& req,
-                                          etcdserverpb::LeaseKeepAliveResponse* resp) {
-  mvcc::Status st = store_.leaseKeepAlive(req, env_.clock.now().count(), resp);
-  if (st.ok() && resp->ttl() > 0) {
-    env_.tracer.event("lease-renew", {{"lease", req.id()}, {"ttl", resp->ttl()}});
+void Node::Impl::keepAliveOnLeader(const etcdserverpb::LeaseKeepAliveRequest& req,
+                                   KeepAliveDone done) {
+  etcdserverpb::LeaseKeepAliveResponse resp;
+  mvcc::Status st = store_.leaseKeepAlive(req, env_.clock.now().count(), &resp);
+  if (st.ok() && resp.ttl() > 0) {
+    env_.tracer.event("lease-renew", {{"lease", req.id()}, {"ttl", resp.ttl()}});
+  } else if (st.ok() && store_.lessor().lookup(req.id()) != nullptr) {
+    expiredKeepAlives_[req.id()].push_back(std::move(done));
+    return;
   }
-  return st;
+  done(st, resp);
+}
+
+void Node::Impl::answerExpiredKeepAlives(std::int64_t id) {
+  auto it = expiredKeepAlives_.find(id);
+  if (it == expiredKeepAlives_.end()) return;
+  std::vector<KeepAliveDone> waiting = std::move(it->second);
+  expiredKeepAlives_.erase(it);
+  etcdserverpb::LeaseKeepAliveResponse resp;
+  resp.set_id(id);
+  resp.set_ttl(0);
+  resp.mutable_header()->set_revision(store_.currentRevision());
+  for (auto& done : waiting) done({}, resp);
+}
+
+void Node::Impl::failExpiredKeepAlives(const mvcc::Status& st) {
+  auto waiting = std::exchange(expiredKeepAlives_, {});
+  for (auto& [id, dones] : waiting) {
+    for (auto& done : dones) done(st, {});
+  }
 }
 
 void Node::Impl::leaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
                                 Callback<etcdserverpb::LeaseKeepAliveResponse> done) {
   if (stopped_) return answer(done, errors::stopped(), {});
   if (isLeader()) {
-    etcdserverpb::LeaseKeepAliveResponse resp;
-    mvcc::Status st = keepAliveLocally(req, &resp);
-    return answer(done, st, std::move(resp));
+    return keepAliveOnLeader(req, [this, done = std::move(done)](
+                                      const mvcc::Status& st,
+                                      const etcdserverpb::LeaseKeepAliveResponse& resp) {
+      respond([this, done, st, resp] { answer(done, st, resp); });
+    });
   }
   if (leader() == 0) return answer(done, errors::noLeader(), {});
   const std::uint64_t id = nextRequestId();
@@ -90,10 +117,22 @@ void Node::Impl::handleLeaseForward(env::NodeId from, const serverpb::LeaseForwa
   auto* a = pm.mutable_lease_answer();
   a->set_request_id(f.request_id());
   mvcc::Status st;
+  if (isLeader() && f.has_keep_alive()) {
+    return keepAliveOnLeader(
+        f.keep_alive(), [this, from, requestId = f.request_id()](
+                            const mvcc::Status& status,
+                            const etcdserverpb::LeaseKeepAliveResponse& resp) {
+          serverpb::PeerMessage reply;
+          auto* r = reply.mutable_lease_answer();
+          r->set_request_id(requestId);
+          r->set_code(static_cast<int>(status.code));
+          r->set_message(status.message);
+          *r->mutable_keep_alive() = resp;
+          sendPeer(from, reply);
+        });
+  }
   if (!isLeader()) {
     st = errors::notLeader();
-  } else if (f.has_keep_alive()) {
-    st = keepAliveLocally(f.keep_alive(), a->mutable_keep_alive());
   } else if (f.has_time_to_live()) {
     st = store_.leaseTimeToLive(f.time_to_live(), env_.clock.now().count(),
                                 a->mutable_time_to_live());
