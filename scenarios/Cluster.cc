@@ -209,6 +209,11 @@ void Cluster::apply(const Fault& fault) {
   };
   // Faults on one member.
   std::optional<std::uint64_t> target;
+  auto traceFault = [&] {
+    sim_.trace().record(sim_.now(), 0, "fault",
+                        {{"fault", std::string_view(faultText(fault))},
+                         {"member", target.value_or(0)}});
+  };
   switch (fault.kind) {
     case FaultKind::kPartition:
     case FaultKind::kOneWay:
@@ -221,6 +226,7 @@ void Cluster::apply(const Fault& fault) {
       target = resolve(fault);
       if (!target) return skip(fault.node + " names no member now");
   }
+  traceFault();
   switch (fault.kind) {
     case FaultKind::kPartition: {
       std::vector<std::vector<env::NodeId>> groups;

@@ -80,10 +80,11 @@ RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
   Workload workload(scenario.workload, sim.seeds(), cluster, channel, history);
   workload.start();
 
-  RunResult result;
+  RunStats stats;
   for (const Fault& fault : scenario.faults) {
-    sim.at(fault.at, "fault", [&cluster, &fault, &result] {
-      ++result.stats.faults;
+    // Cluster::apply traces the fault with its details.
+    sim.scheduler().at(fault.at, [&cluster, &fault, &stats] {
+      ++stats.faults;
       cluster.apply(fault);
     });
   }
@@ -119,11 +120,22 @@ RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
 
   // A member that refused to start although nothing corrupted its disk lost acknowledged state
   // or misread a torn tail as damage: the cluster did not recover as it must.
+  RunResult result;
   for (const auto& [id, record] : cluster.records()) {
+    const std::string name = memberName(id);
+    const bool expected = std::find(scenario.expectRefusal.begin(), scenario.expectRefusal.end(),
+                                    name) != scenario.expectRefusal.end();
     if (record.refused && !record.corrupted) {
       liveness.ok = false;
-      liveness.detail = fmt::format("{} refused to start without injected corruption: {}",
-                                    memberName(id), record.refusal);
+      liveness.detail = fmt::format("{} refused to start without injected corruption: {}", name,
+                                    record.refusal);
+    } else if (record.refused) {
+      result.notes.push_back(fmt::format("{} refused to start: {}{}", name, record.refusal,
+                                         expected ? " (expected by the scenario)" : ""));
+    } else if (expected) {
+      result.notes.push_back(fmt::format(
+          "{} did not refuse to start: the injected corruption was not found (it hit data "
+          "that was released, rewritten or never read back)", name));
     }
   }
 
@@ -145,6 +157,7 @@ RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
     input.members.push_back(std::move(member));
   }
   result.checks = runChecks(input);
+  result.stats = stats;
   result.passed = allPassed(result.checks);
   result.traceHash = sim.trace().hash();
   result.stats.events = sim.trace().events();

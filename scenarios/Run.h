@@ -35,6 +35,9 @@ struct RunResult {
   std::vector<CheckResult> checks;
   std::uint64_t traceHash = 0;
   RunStats stats;
+  /// What the run recorded beyond the checks, one line each: members that refused to start on
+  /// a corrupted disk (and whether the scenario's expect-refusal named them).
+  std::vector<std::string> notes;
   /// The names of the failed checks, comma-separated ("" when passed).
   std::string failedChecks() const;
   /// "verdict: PASS" or "verdict: FAIL (<failed checks>)".

@@ -93,6 +93,7 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
                          c.skipped ? "skipped" : (c.passed ? "ok" : "FAILED"), c.detail);
       if (!c.passed && !c.explanation.empty()) out << c.explanation << '\n';
     }
+    for (const std::string& note : result.notes) out << "  " << note << '\n';
     const RunStats& s = result.stats;
     out << fmt::format("  {} operations ({} ok, {} failed, {} unknown), {} faults, {} virtual, "
                        "{} trace events\n",
