@@ -12,8 +12,9 @@ namespace detcd::server {
 
 /// One flag per defect. The names (bugNames()) are the command line's.
 struct Bugs {
-  /// "stale-read": a leader serves linearizable reads from its own state without ReadIndex, so a
-  /// deposed leader in a minority partition answers stale reads (linearizability catches it).
+  /// "stale-read": a leader serves linearizable reads from its own state without ReadIndex, and
+  /// keeps doing so after stepping down until it hears of another leader, so a deposed leader in
+  /// a minority partition answers stale reads (linearizability catches it).
   bool staleRead = false;
   /// "commit-previous-term": Raft counts replicas of entries of earlier terms toward commit
   /// (paper §5.4.2 / Figure 8 broken; raft::Mutations::commitPreviousTermReplicas).

@@ -366,6 +366,8 @@ void Node::Impl::handleReady() {
 
 void Node::Impl::onSoftState(const raft::SoftState& ss) {
   const bool leader = ss.raftState == raft::StateType::Leader;
+  if (leader) ledUntilNow_ = true;
+  if (ss.lead != 0 && ss.lead != cfg_.id) ledUntilNow_ = false;
   mvcc::Lessor& lessor = store_.lessor();
   if (leader && !lessor.primary()) {
     lessor.promote(env_.clock.now().count(), (cfg_.tick * cfg_.electionTicks).count());

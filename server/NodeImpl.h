@@ -168,6 +168,8 @@ class Node::Impl {
   std::map<std::uint64_t, std::uint64_t> awaitingApply_;  // id -> read index
   std::uint64_t ticks_ = 0;
   std::uint64_t lastLead_ = 0;
+  /// Led, and has not heard of another leader since (only the stale-read defect reads it).
+  bool ledUntilNow_ = false;
   /// MoveLeader requests by ID: their target.
   std::map<std::uint64_t, std::uint64_t> moveLeaders_;
   /// Leases whose revoke this leader proposed (lease -> when), so each is traced once.

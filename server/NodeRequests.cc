@@ -59,8 +59,9 @@ void Node::Impl::propose(serverpb::InternalRaftRequest req, Waits::Completion do
 
 void Node::Impl::linearizableRead(std::function<void(const mvcc::Status&)> read) {
   if (stopped_) return read(errors::stopped());
-  // stale-read (a deliberate defect): a leader trusts itself without confirming leadership.
-  if (cfg_.bugs.staleRead && isLeader()) return read({});
+  // stale-read (a deliberate defect): a leader, or a deposed one that has not heard of its
+  // successor yet, trusts itself without confirming leadership.
+  if (cfg_.bugs.staleRead && (isLeader() || ledUntilNow_)) return read({});
   if (leader() == 0) return read(errors::noLeader());
   const std::uint64_t id = nextRequestId();
   waits_.add(id, cfg_.requestTimeout, errors::timedOut(),
