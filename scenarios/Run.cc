@@ -46,34 +46,12 @@ std::ofstream openOut(const std::string& dir, const char* file) {
   return out;
 }
 
-}  // namespace
-
-std::string RunResult::failedChecks() const { return scenarios::failedChecks(checks); }
-
-std::string RunResult::verdictLine() const {
-  return passed ? "verdict: PASS" : fmt::format("verdict: FAIL ({})", failedChecks());
-}
-
-RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
-  std::ofstream traceOut, historyOut;
-  if (!options.outDir.empty()) {
-    std::filesystem::create_directories(options.outDir);
-    traceOut = openOut(options.outDir, "trace.jsonl");
-    historyOut = openOut(options.outDir, "history.jsonl");
-  }
-
-  sim::Simulation sim(options.seed);
-  if (traceOut.is_open()) sim.trace().writeTo(&traceOut);
-  RaftSafetyMonitor raftMonitor;
-  LeaseMonitor leaseMonitor(leaseOptionsFor(scenario));
-  sim.trace().setObserver([&](Nanos time, env::NodeId node, std::string_view kind,
-                              std::initializer_list<env::TraceField> fields) {
-    raftMonitor.observe(time, node, kind, fields);
-    leaseMonitor.observe(time, node, kind, fields);
-  });
-
+/// The phases of a run on `sim` and the checks; see runScenario().
+RunResult runPhases(sim::Simulation& sim, const Scenario& scenario, const RunOptions& options,
+                    const RaftSafetyMonitor& raftMonitor, const LeaseMonitor& leaseMonitor,
+                    std::ostream* historyOut) {
   Cluster cluster(sim, scenario, options.bugs);
-  HistoryRecorder history(historyOut.is_open() ? &historyOut : nullptr);
+  HistoryRecorder history(historyOut);
   cluster.startAll();
 
   NodeChannel channel(cluster);
@@ -158,15 +136,58 @@ RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
   }
   result.checks = runChecks(input);
   result.stats = stats;
-  result.passed = allPassed(result.checks);
-  result.traceHash = sim.trace().hash();
-  result.stats.events = sim.trace().events();
-  result.stats.virtualTime = sim.now();
   result.stats.operations = history.counts().invoked;
   result.stats.ok = history.counts().ok;
   result.stats.failed = history.counts().failed;
   result.stats.unknown = history.counts().unknown;
-  sim.trace().setObserver({});
+  return result;
+}
+
+}  // namespace
+
+std::string RunResult::failedChecks() const { return scenarios::failedChecks(checks); }
+
+std::string RunResult::verdictLine() const {
+  return passed ? "verdict: PASS" : fmt::format("verdict: FAIL ({})", failedChecks());
+}
+
+RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
+  std::ofstream traceOut, historyOut;
+  if (!options.outDir.empty()) {
+    std::filesystem::create_directories(options.outDir);
+    traceOut = openOut(options.outDir, "trace.jsonl");
+    historyOut = openOut(options.outDir, "history.jsonl");
+  }
+
+  // The monitors watch the trace until the simulation is gone (its destruction crashes every
+  // host, which is traced), so they are declared before it.
+  RaftSafetyMonitor raftMonitor;
+  LeaseMonitor leaseMonitor(leaseOptionsFor(scenario));
+  sim::Simulation sim(options.seed);
+  if (traceOut.is_open()) sim.trace().writeTo(&traceOut);
+  sim.trace().setObserver([&](Nanos time, env::NodeId node, std::string_view kind,
+                              std::initializer_list<env::TraceField> fields) {
+    raftMonitor.observe(time, node, kind, fields);
+    leaseMonitor.observe(time, node, kind, fields);
+  });
+
+  RunResult result;
+  try {
+    result = runPhases(sim, scenario, options, raftMonitor, leaseMonitor,
+                       historyOut.is_open() ? &historyOut : nullptr);
+  } catch (const std::exception& e) {
+    // A member panicked (Raft, the WAL or the store found its state impossible, as etcd's raft
+    // panics on "tocommit out of range"): its process would have died with this message.
+    result = {};
+    result.checks.push_back({"panic", false, false,
+                             fmt::format("a member panicked at {:.3f} s: {}",
+                                         static_cast<double>(sim.now().count()) / 1e9, e.what()),
+                             ""});
+  }
+  result.passed = allPassed(result.checks);
+  result.traceHash = sim.trace().hash();
+  result.stats.events = sim.trace().events();
+  result.stats.virtualTime = sim.now();
   return result;
 }
 
