@@ -220,6 +220,17 @@ class EtcdInstance : public ModelInstance {
     return transitions_.transition(state, i, [&] { return compute(state, (*ops_)[i]); });
   }
 
+  /// The revision never goes down, and an op that observed revision v needs v or v - 1 before
+  /// it (v - 1 when it wrote): once the state is past v, nothing brings it back.
+  bool canStillFit(uint32_t state, uint32_t i) override {
+    const Operation& op = (*ops_)[i];
+    if (op.outcome != Outcome::kOk || !op.etcd->response.revision) return true;
+    return states_.get(state).revision <= *op.etcd->response.revision;
+  }
+  bool prunesReads() const override { return true; }
+  bool prunesWrites() const override { return true; }
+  bool resets(uint32_t /*op*/) override { return false; }
+
   size_t bytes() const override {
     // Each state holds its key map; the change log is shared between states.
     return states_.bytes() * 4 + transitions_.bytes();

@@ -44,6 +44,11 @@ class ModelInstance {
   virtual bool canStillFit(uint32_t /*state*/, uint32_t /*op*/) { return true; }
   /// False if canStillFit is always true: the search then skips the checks.
   virtual bool prunesReads() const { return false; }
+  /// True if canStillFit also holds for ops that change the state, with the same meaning:
+  /// false only if `op` fits no state reachable from `state` by ops for which resets() is
+  /// false (etcd: the revision never goes down, and every op needs the revision it observed
+  /// or one below). Default false.
+  virtual bool prunesWrites() const { return false; }
   /// True for ops canStillFit does not account for: an op for which it is
   /// false never leads from a state where canStillFit(·, g) is false to one
   /// where it is true; for an op for which it is true, canStillFit(step(s,

@@ -213,9 +213,11 @@ class Search {
   // from the state right after a reset (which does not depend on the state
   // before), by ops that do not reset. If canStillFit rules out both, no
   // linearization extends this configuration: backtrack at once instead of
-  // at its return.
+  // at its return. Models whose canStillFit covers ops that change the state
+  // (prunesWrites: etcd, whose revision never goes down) prune those too.
   bool doomed(uint32_t op) {
-    if (!pruneDoomed_ || !readOnly_[op] || !mustHappen(op)) return false;
+    if (!pruneDoomed_ || !mustHappen(op)) return false;
+    if (!readOnly_[op] && !instance_->prunesWrites()) return false;
     if (instance_->canStillFit(state_, op)) return false;
     for (uint32_t r : resettersOf(op)) {
       if ((bits_[r / 64] >> (r % 64) & 1) != 0) continue;

@@ -100,6 +100,7 @@ std::string Client::drawKey() {
 WorkloadRequest Client::makeRequest(Op op) {
   bool needsLease = op == Op::kLeasePut || op == Op::kLeaseRevoke || op == Op::kLeaseKeepAlive;
   if (needsLease && leases_.empty()) op = Op::kLeaseGrant;
+  if (op == Op::kLeaseGrant && leases_.size() >= kMaxLeases) op = Op::kLeaseRevoke;
   auto value = [this] { return "c" + std::to_string(id_) + "-" + std::to_string(++values_); };
   switch (op) {
     case Op::kPut:

@@ -34,8 +34,9 @@ struct ClientStats {
 ///  - txn compare-and-swap: if the key's value is the one this client last saw (version 0 when
 ///    it saw none) put a new value, else read the key;
 ///  - prefix range over every key ("k".."l") or over "k<d>".."k<d+1>";
-///  - lease grant (TTL spec.leaseTtlSeconds, ID chosen by the server), put attached to one of
-///    the client's granted leases, revoke or keep-alive of one (a grant when it holds none);
+///  - lease grant (TTL spec.leaseTtlSeconds, ID chosen by the server; a revoke instead when it
+///    holds kMaxLeases), put attached to one of the client's granted leases, revoke or
+///    keep-alive of one (a grant when it holds none);
 ///  - compact at a revision this client saw, up to 10 behind.
 /// Members: it starts on member members()[(id - 1) % n] and moves to the next one in
 /// ascending ID order (wrapping) when a request is refused or times out, or fails with "no
@@ -70,6 +71,11 @@ class Client {
   std::uint64_t member() const { return member_; }
 
  private:
+  /// Leases a client holds at once: a grant beyond them becomes a revoke. Few leases, kept
+  /// alive often, rarely expire unseen; every lease left to expire is an operation of unknown
+  /// time for the linearizability search (checkers::EtcdModel::internalOperations).
+  static constexpr std::size_t kMaxLeases = 2;
+
   enum class Op {
     kPut, kGet, kSerializableGet, kDelete, kTxn, kRange, kLeaseGrant, kLeasePut, kLeaseRevoke,
     kLeaseKeepAlive, kCompact

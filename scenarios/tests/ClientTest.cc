@@ -195,6 +195,28 @@ TEST(ClientTest, LateAnswersAreIgnored) {
   for (const auto& op : h.operations) EXPECT_EQ(op.outcome, checkers::Outcome::kInfo);
 }
 
+TEST(ClientTest, AClientHoldsAtMostTwoLeases) {
+  FakeCluster cluster(3);
+  WorkloadSpec spec = plainSpec();
+  spec.mix = OpMix{};
+  spec.mix.put = spec.mix.get = spec.mix.serializableGet = spec.mix.del = spec.mix.txn = 0;
+  spec.mix.range = spec.mix.leasePut = spec.mix.leaseRevoke = spec.mix.leaseKeepAlive = 0;
+  spec.mix.leaseGrant = 1;
+  HistoryRecorder recorder;
+  Client client(1, sim::Rng(1), spec, cluster, cluster, recorder);
+  client.start();
+  cluster.scheduler().runUntil(kSecond);
+  checkers::History h = checkers::parseHistory(recorder.text(), checkers::Format::kDetcd);
+  ASSERT_GT(h.operations.size(), 6u);
+  int held = 0;
+  for (const auto& op : h.operations) {
+    bool grant = op.etcd->request.kind == checkers::EtcdRequest::Kind::kLeaseGrant;
+    held += grant ? 1 : -1;
+    EXPECT_LE(held, 2);
+    EXPECT_GE(held, 0);
+  }
+}
+
 TEST(ClientTest, StopEndsTheLoop) {
   FakeCluster cluster(3);
   HistoryRecorder recorder;
