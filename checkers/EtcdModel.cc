@@ -210,15 +210,59 @@ bool matches(const ResponseOp& seen, const ResponseOp& model) {
   return true;
 }
 
+// Whether `ops` (one request, or one Txn branch) certainly raised the
+// revision, judged from what the client saw: a put always writes; a delete
+// only when the response shows it deleted something (`seen`: the responses,
+// aligned with `ops`, or empty when not observed).
+bool certainlyWrites(const std::vector<RequestOp>& ops, const std::vector<ResponseOp>& seen) {
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].kind == RequestOp::Kind::kPut) return true;
+    if (ops[i].kind != RequestOp::Kind::kDeleteRange || seen.size() != ops.size()) continue;
+    const ResponseOp& r = seen[i];
+    if ((r.deleted && *r.deleted > 0) || (r.prevKvs && !r.prevKvs->empty())) return true;
+  }
+  return false;
+}
+
+// The highest revision a state may have for `op` to still be applied with
+// the result its client saw: an ok response's header revision R is the
+// revision after the request, so the state before it is at R, or at R - 1
+// when it certainly wrote (ModelInstance::progressBound). Unbounded for ops
+// without an observed revision.
+int64_t revisionBound(const Operation& op) {
+  if (op.outcome != Outcome::kOk || !op.etcd->response.revision) return ModelInstance::kNoBound;
+  const EtcdRequest& r = op.etcd->request;
+  const EtcdResponse& seen = op.etcd->response;
+  bool writes = false;
+  if (r.kind == EtcdRequest::Kind::kRequestOp) {
+    writes = certainlyWrites({r.op}, seen.responses);
+  } else if (r.kind == EtcdRequest::Kind::kTxn) {
+    if (seen.succeeded) {
+      writes = certainlyWrites(*seen.succeeded ? r.success : r.failure, seen.responses);
+    } else {
+      writes = certainlyWrites(r.success, {}) && certainlyWrites(r.failure, {});
+    }
+  }
+  return *seen.revision - (writes ? 1 : 0);
+}
+
 class EtcdInstance : public ModelInstance {
  public:
-  void prepare(const std::vector<Operation>& ops) override { ops_ = &ops; }
+  void prepare(const std::vector<Operation>& ops) override {
+    ops_ = &ops;
+    bounds_.clear();
+    for (const Operation& op : ops) bounds_.push_back(revisionBound(op));
+  }
 
   uint32_t initialState() override { return states_.intern(EtcdState{}); }
 
   uint32_t step(uint32_t state, uint32_t i) override {
     return transitions_.transition(state, i, [&] { return compute(state, (*ops_)[i]); });
   }
+
+  int64_t progress(uint32_t state) const override { return states_.get(state).revision; }
+
+  int64_t progressBound(uint32_t op) const override { return bounds_[op]; }
 
   size_t bytes() const override {
     // Each state holds its key map; the change log is shared between states.
@@ -314,6 +358,7 @@ class EtcdInstance : public ModelInstance {
   }
 
   const std::vector<Operation>* ops_ = nullptr;
+  std::vector<int64_t> bounds_;  // op -> progressBound
   Interner<EtcdState, EtcdStateHash> states_;
   FlatMap transitions_;  // (state, op) -> next state
 };

@@ -49,6 +49,17 @@ class ModelInstance {
   /// where it is true; for an op for which it is true, canStillFit(step(s,
   /// op), g) must not depend on s (kv: a put). Default true.
   virtual bool resets(uint32_t /*op*/) { return true; }
+  /// A measure of a state's progress that no step lowers (etcd: the global
+  /// revision). Default 0.
+  virtual int64_t progress(uint32_t /*state*/) const { return 0; }
+  /// The largest progress() of a state to which ops[op] can still be applied
+  /// with the result the client saw; kNoBound when there is no such limit
+  /// (etcd: an ok op's response revision R, or R - 1 if it certainly
+  /// writes). Since progress never falls, a configuration whose state has
+  /// passed the bound of an op that must still happen has no linearization:
+  /// the search abandons it at once. Must never be lower than the truth.
+  virtual int64_t progressBound(uint32_t /*op*/) const { return kNoBound; }
+  static constexpr int64_t kNoBound = INT64_MAX;
   /// A short human-readable rendering of a state, for violation reports.
   virtual std::string describeState(uint32_t state) const = 0;
 };
