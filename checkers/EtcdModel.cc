@@ -1,6 +1,7 @@
 #include "checkers/EtcdModel.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 
@@ -246,12 +247,44 @@ int64_t revisionBound(const Operation& op) {
   return *seen.revision - (writes ? 1 : 0);
 }
 
+// The leases an ok `op` found alive (else it would have failed with "lease
+// not found"): the lease of a keep-alive or a revoke, and of every put it
+// certainly ran (a Txn's branch is known from `succeeded`; without it, only
+// leases both branches put with).
+std::vector<int64_t> leasesNeeded(const Operation& op) {
+  const EtcdRequest& r = op.etcd->request;
+  auto putLeases = [](const std::vector<RequestOp>& ops) {
+    std::vector<int64_t> out;
+    for (const RequestOp& o : ops) {
+      if (o.kind == RequestOp::Kind::kPut && o.lease != 0) out.push_back(o.lease);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  switch (r.kind) {
+    case EtcdRequest::Kind::kLeaseKeepAlive:
+    case EtcdRequest::Kind::kLeaseRevoke: return {r.leaseId};
+    case EtcdRequest::Kind::kRequestOp: return putLeases({r.op});
+    case EtcdRequest::Kind::kTxn: {
+      const std::optional<bool>& succeeded = op.etcd->response.succeeded;
+      if (succeeded) return putLeases(*succeeded ? r.success : r.failure);
+      std::vector<int64_t> a = putLeases(r.success), b = putLeases(r.failure), both;
+      std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
+      return both;
+    }
+    case EtcdRequest::Kind::kLeaseGrant:
+    case EtcdRequest::Kind::kCompact: return {};
+  }
+  return {};
+}
+
 class EtcdInstance : public ModelInstance {
  public:
   void prepare(const std::vector<Operation>& ops) override {
     ops_ = &ops;
     bounds_.clear();
     for (const Operation& op : ops) bounds_.push_back(revisionBound(op));
+    orderLeaseRevokes(ops);
   }
 
   uint32_t initialState() override { return states_.intern(EtcdState{}); }
@@ -263,6 +296,11 @@ class EtcdInstance : public ModelInstance {
   int64_t progress(uint32_t state) const override { return states_.get(state).revision; }
 
   int64_t progressBound(uint32_t op) const override { return bounds_[op]; }
+
+  std::vector<uint32_t> predecessors(uint32_t op) const override {
+    auto it = predecessors_.find(op);
+    return it == predecessors_.end() ? std::vector<uint32_t>{} : it->second;
+  }
 
   size_t bytes() const override {
     // Each state holds its key map; the change log is shared between states.
@@ -357,8 +395,35 @@ class EtcdInstance : public ModelInstance {
     return EtcdError::kNone;
   }
 
+  // A lease that only one grant can create is gone for good once revoked
+  // (by a client or by expiry), so every revoke of it that may take effect
+  // comes after every ok request that needed it alive.
+  void orderLeaseRevokes(const std::vector<Operation>& ops) {
+    predecessors_.clear();
+    std::map<int64_t, int> grants;
+    std::map<int64_t, std::vector<uint32_t>> needers, revokes;
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      const Operation& op = ops[i];
+      if (op.outcome == Outcome::kFail) continue;
+      const EtcdRequest& r = op.etcd->request;
+      if (r.kind == EtcdRequest::Kind::kLeaseGrant) {
+        int64_t id = r.leaseId != 0 ? r.leaseId : op.etcd->response.leaseId.value_or(0);
+        if (id != 0) ++grants[id];
+      }
+      if (r.kind == EtcdRequest::Kind::kLeaseRevoke) revokes[r.leaseId].push_back(i);
+      if (op.outcome == Outcome::kOk) {
+        for (int64_t id : leasesNeeded(op)) needers[id].push_back(i);
+      }
+    }
+    for (const auto& [id, ids] : revokes) {
+      if (grants[id] > 1) continue;
+      for (uint32_t revoke : ids) predecessors_[revoke] = needers[id];
+    }
+  }
+
   const std::vector<Operation>* ops_ = nullptr;
   std::vector<int64_t> bounds_;  // op -> progressBound
+  std::map<uint32_t, std::vector<uint32_t>> predecessors_;  // op -> see predecessors()
   Interner<EtcdState, EtcdStateHash> states_;
   FlatMap transitions_;  // (state, op) -> next state
 };

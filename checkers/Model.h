@@ -60,6 +60,13 @@ class ModelInstance {
   /// the search abandons it at once. Must never be lower than the truth.
   virtual int64_t progressBound(uint32_t /*op*/) const { return kNoBound; }
   static constexpr int64_t kNoBound = INT64_MAX;
+  /// Ops (indices into the prepared ops) that must be linearized before
+  /// ops[op] whenever they take effect at all, because ops[op] would make
+  /// them impossible for good (etcd: a lease's revoke or expiry comes after
+  /// every ok request that needs the lease, when no other grant can create it
+  /// again). The search does not linearize `op` while one of them that must
+  /// happen is not linearized. Default: none.
+  virtual std::vector<uint32_t> predecessors(uint32_t /*op*/) const { return {}; }
   /// A short human-readable rendering of a state, for violation reports.
   virtual std::string describeState(uint32_t state) const = 0;
 };

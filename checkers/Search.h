@@ -136,6 +136,16 @@ class Search {
     for (uint32_t p = 0; p < byBound_.size(); ++p) boundPos_[byBound_[p]] = p;
     boundDone_.assign((byBound_.size() + 63) / 64, 0);
     pruneOverdue_ = pruneOverdue_ && !byBound_.empty();
+    blockers_.assign(ops.size(), 0);
+    successors_.resize(ops.size());
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      for (uint32_t p : instance_->predecessors(i)) {
+        if (p == i || !mustHappen(p)) continue;
+        successors_[p].push_back(i);
+        ++blockers_[i];
+        pruneOrder_ = pruneDoomed;
+      }
+    }
     eventPos_.assign(2 * ops.size(), static_cast<uint32_t>(events.size()));
     for (uint32_t i = 0; i < events.size(); ++i) {
       eventPos_[2 * events[i].op + (events[i].isReturn ? 1 : 0)] = i;
@@ -257,9 +267,14 @@ class Search {
     }
     return false;
   }
-  void markBounded(uint32_t op) {
+  // Order pruning (ModelInstance::predecessors): `op` waits while a
+  // predecessor that must happen is not linearized.
+  bool blocked(uint32_t op) const { return pruneOrder_ && blockers_[op] > 0; }
+  // Records that `op` was linearized (+1) or undone (-1) for both prunings.
+  void account(uint32_t op, int sign) {
     uint32_t p = boundPos_[op];
     if (p != kEnd) boundDone_[p / 64] ^= uint64_t{1} << (p % 64);
+    for (uint32_t s : successors_[op]) blockers_[s] -= sign;
   }
 
   // The ops that reset the state and may be linearized before read-only op
@@ -309,7 +324,7 @@ class Search {
       ++steps_;
       if (cur_ != kEnd && nodes_[cur_].isCall) {
         uint32_t op = nodes_[cur_].op;
-        uint32_t next = pruned(op) ? kInvalidState : instance_->step(state_, op);
+        uint32_t next = pruned(op) || blocked(op) ? kInvalidState : instance_->step(state_, op);
         // An op without a return that leaves the state as it is need not be
         // linearized now: dropping it from any linearization leaves a valid
         // one, so (set + op, state) succeeds only if (set, state) does.
@@ -330,7 +345,7 @@ class Search {
             unlink(cur_);
             if (nodes_[cur_].match != kEnd) unlink(nodes_[cur_].match);
             remaining_ -= mustHappen(op);
-            markBounded(op);
+            account(op, 1);
             cur_ = changed && pruneDoomed_ ? doomedCall() : kEnd;
             if (cur_ == kEnd) {
               cur_ = nodes_[0].next;
@@ -389,7 +404,7 @@ class Search {
         relink(c.node);
         if (!c.dropped) {
           remaining_ += mustHappen(op);
-          markBounded(op);
+          account(op, -1);
         }
         if (c.forced) continue;  // not a choice: undo the one before it
         cur_ = nodes_[c.node].next;
@@ -403,6 +418,7 @@ class Search {
   std::unique_ptr<ModelInstance> instance_;
   bool pruneDoomed_;
   bool pruneOverdue_ = false;  // progress pruning, see overdue()
+  bool pruneOrder_ = false;    // order pruning, see blocked()
   size_t words_;
   std::vector<uint64_t> bits_;
   std::vector<uint64_t> zobrist_;
@@ -418,6 +434,8 @@ class Search {
   std::vector<uint32_t> byBound_;    // ops that must happen with a progress bound, by bound
   std::vector<uint32_t> boundPos_;   // op -> its position in byBound_, kEnd if none
   std::vector<uint64_t> boundDone_;  // bit per byBound_ position: linearized
+  std::vector<int32_t> blockers_;    // op -> its unlinearized predecessors that must happen
+  std::vector<std::vector<uint32_t>> successors_;  // op -> the ops it is a predecessor of
   std::vector<Node> nodes_;
   std::vector<Choice> stack_;
   size_t remaining_ = 0;  // ops with a return that are not linearized yet
