@@ -278,6 +278,34 @@ std::vector<int64_t> leasesNeeded(const Operation& op) {
   return {};
 }
 
+// Every lease `op` names (any outcome): a grant's (requested or granted) ID,
+// a keep-alive's or revoke's lease, and the lease of any put it may run. Only
+// these ops can tell whether a lease exists (the model has no lease listing).
+std::vector<int64_t> leasesNamed(const Operation& op) {
+  const EtcdRequest& r = op.etcd->request;
+  std::vector<int64_t> out;
+  auto puts = [&](const std::vector<RequestOp>& ops) {
+    for (const RequestOp& o : ops) {
+      if (o.kind == RequestOp::Kind::kPut && o.lease != 0) out.push_back(o.lease);
+    }
+  };
+  switch (r.kind) {
+    case EtcdRequest::Kind::kLeaseGrant:
+      if (r.leaseId != 0) out.push_back(r.leaseId);
+      if (op.etcd->response.leaseId) out.push_back(*op.etcd->response.leaseId);
+      break;
+    case EtcdRequest::Kind::kLeaseKeepAlive:
+    case EtcdRequest::Kind::kLeaseRevoke: out.push_back(r.leaseId); break;
+    case EtcdRequest::Kind::kRequestOp: puts({r.op}); break;
+    case EtcdRequest::Kind::kTxn:
+      puts(r.success);
+      puts(r.failure);
+      break;
+    case EtcdRequest::Kind::kCompact: break;
+  }
+  return out;
+}
+
 class EtcdInstance : public ModelInstance {
  public:
   void prepare(const std::vector<Operation>& ops) override {
@@ -296,6 +324,13 @@ class EtcdInstance : public ModelInstance {
   int64_t progress(uint32_t state) const override { return states_.get(state).revision; }
 
   int64_t progressBound(uint32_t op) const override { return bounds_[op]; }
+
+  std::optional<std::vector<uint32_t>> observers(uint32_t op) const override {
+    const Operation& o = (*ops_)[op];
+    if (o.etcd->request.kind != EtcdRequest::Kind::kLeaseRevoke) return std::nullopt;
+    auto it = namers_.find(o.etcd->request.leaseId);
+    return it == namers_.end() ? std::vector<uint32_t>{} : it->second;
+  }
 
   std::vector<uint32_t> predecessors(uint32_t op) const override {
     auto it = predecessors_.find(op);
@@ -400,10 +435,12 @@ class EtcdInstance : public ModelInstance {
   // comes after every ok request that needed it alive.
   void orderLeaseRevokes(const std::vector<Operation>& ops) {
     predecessors_.clear();
+    namers_.clear();
     std::map<int64_t, int> grants;
     std::map<int64_t, std::vector<uint32_t>> needers, revokes;
     for (uint32_t i = 0; i < ops.size(); ++i) {
       const Operation& op = ops[i];
+      for (int64_t id : leasesNamed(op)) namers_[id].push_back(i);
       if (op.outcome == Outcome::kFail) continue;
       const EtcdRequest& r = op.etcd->request;
       if (r.kind == EtcdRequest::Kind::kLeaseGrant) {
@@ -424,6 +461,7 @@ class EtcdInstance : public ModelInstance {
   const std::vector<Operation>* ops_ = nullptr;
   std::vector<int64_t> bounds_;  // op -> progressBound
   std::map<uint32_t, std::vector<uint32_t>> predecessors_;  // op -> see predecessors()
+  std::map<int64_t, std::vector<uint32_t>> namers_;  // lease ID -> the ops naming it
   Interner<EtcdState, EtcdStateHash> states_;
   FlatMap transitions_;  // (state, op) -> next state
 };

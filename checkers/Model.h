@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -67,6 +68,15 @@ class ModelInstance {
   /// again). The search does not linearize `op` while one of them that must
   /// happen is not linearized. Default: none.
   virtual std::vector<uint32_t> predecessors(uint32_t /*op*/) const { return {}; }
+  /// For an op without a return: the ops that can tell whether it took
+  /// effect, when taking effect leaves progress() unchanged (etcd: a lease
+  /// revoke that deletes no key changes only the lease set, which only
+  /// requests naming that lease see); nullopt when any op may. Once all of
+  /// them are linearized, the search does not linearize `op` (like a no-op:
+  /// dropping it from a linearization leaves a valid one). Default: nullopt.
+  virtual std::optional<std::vector<uint32_t>> observers(uint32_t /*op*/) const {
+    return std::nullopt;
+  }
   /// A short human-readable rendering of a state, for violation reports.
   virtual std::string describeState(uint32_t state) const = 0;
 };

@@ -146,6 +146,19 @@ class Search {
         pruneOrder_ = pruneDoomed;
       }
     }
+    unseen_.assign(ops.size(), -1);
+    watched_.resize(ops.size());
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      if (!mayNeverHappen(i)) continue;
+      std::optional<std::vector<uint32_t>> observers = instance_->observers(i);
+      if (!observers) continue;
+      unseen_[i] = 0;
+      for (uint32_t o : *observers) {
+        if (o == i) continue;
+        watched_[o].push_back(i);
+        ++unseen_[i];
+      }
+    }
     eventPos_.assign(2 * ops.size(), static_cast<uint32_t>(events.size()));
     for (uint32_t i = 0; i < events.size(); ++i) {
       eventPos_[2 * events[i].op + (events[i].isReturn ? 1 : 0)] = i;
@@ -275,6 +288,7 @@ class Search {
     uint32_t p = boundPos_[op];
     if (p != kEnd) boundDone_[p / 64] ^= uint64_t{1} << (p % 64);
     for (uint32_t s : successors_[op]) blockers_[s] -= sign;
+    for (uint32_t w : watched_[op]) unseen_[w] -= sign;
   }
 
   // The ops that reset the state and may be linearized before read-only op
@@ -329,6 +343,11 @@ class Search {
         // linearized now: dropping it from any linearization leaves a valid
         // one, so (set + op, state) succeeds only if (set, state) does.
         if (next == state_ && mayNeverHappen(op)) next = kInvalidState;
+        // Likewise when no op that could tell is left (ModelInstance::observers).
+        if (next != kInvalidState && unseen_[op] == 0 &&
+            instance_->progress(next) == instance_->progress(state_)) {
+          next = kInvalidState;
+        }
         if (next != kInvalidState && pruneOverdue_ && next != state_ && overdue(next, op)) {
           next = kInvalidState;
         }
@@ -436,6 +455,9 @@ class Search {
   std::vector<uint64_t> boundDone_;  // bit per byBound_ position: linearized
   std::vector<int32_t> blockers_;    // op -> its unlinearized predecessors that must happen
   std::vector<std::vector<uint32_t>> successors_;  // op -> the ops it is a predecessor of
+  // op without a return -> its unlinearized observers, -1 if anyone may observe it
+  std::vector<int32_t> unseen_;
+  std::vector<std::vector<uint32_t>> watched_;  // op -> the ops it observes
   std::vector<Node> nodes_;
   std::vector<Choice> stack_;
   size_t remaining_ = 0;  // ops with a return that are not linearized yet
