@@ -1,7 +1,9 @@
 #include "checkers/CheckCommand.h"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <ostream>
@@ -21,7 +23,9 @@ struct CheckArgs {
   std::string format = "auto";
   std::string model = "auto";
   double timeout = 0;
+  uint64_t maxSteps = 0;
   bool wholeMap = false;
+  bool stats = false;
   bool explain = false;
 };
 
@@ -72,7 +76,10 @@ FileResult checkFile(const std::string& file, const CheckArgs& args, std::ostrea
     std::unique_ptr<Model> model = makeModel(modelFor(args.model, history), !args.wholeMap);
     CheckOptions options;
     options.timeoutSeconds = args.timeout;
+    options.maxSteps = args.maxSteps;
+    auto start = std::chrono::steady_clock::now();
     CheckResult r = checkLinearizability(history, *model, options);
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     FileResult result = FileResult::kUnknown;
     switch (r.verdict) {
       case Verdict::kLinearizable:
@@ -87,6 +94,11 @@ FileResult checkFile(const std::string& file, const CheckArgs& args, std::ostrea
       case Verdict::kUnknown:
         out << file << ": unknown (" << r.reason << ")\n";
         break;
+    }
+    if (args.stats) {
+      out << fmt::format("{}: {} operations, {} groups, {} steps, peak memo {:.1f} MiB, {:.2f} s\n",
+                         file, history.operations.size(), r.groups, r.steps,
+                         static_cast<double>(r.peakMemoBytes) / (1 << 20), took.count());
     }
     if (!history.watches.empty()) {
       WatchCheckResult w = checkWatches(history);
@@ -129,6 +141,12 @@ void addCheckCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* e
   cmd->add_option("--timeout", args->timeout,
                   "Seconds per file before the verdict is 'unknown'; 0 = no limit")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-steps", args->maxSteps,
+                  "Search steps per file before the verdict is 'unknown' (deterministic, as "
+                  "the scenario checks' linearizabilityMaxSteps); 0 = no limit");
+  cmd->add_flag("--stats", args->stats,
+                "After the verdict, print a line with the operations, groups, search steps, "
+                "peak memo and wall time of the linearizability check");
   cmd->add_flag("--whole-map", args->wholeMap,
                 "kv model: whole-map states instead of one value per key (keys are still "
                 "searched apart: linearizability is local)");

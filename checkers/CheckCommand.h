@@ -1,6 +1,6 @@
 #pragma once
 // `detcd-sim check FILE... [--format detcd|jepsen|edn] [--model etcd|register|kv]
-//  [--timeout SECONDS] [--whole-map] [--explain]`
+//  [--timeout SECONDS] [--max-steps N] [--stats] [--whole-map] [--explain]`
 // One line per file on `out`: `FILE: linearizable`, `FILE: NOT linearizable
 // (...)` or `FILE: unknown (...)`; a history with watches gets a second line,
 // `FILE: watch guarantees hold` or `FILE: watch guarantees violated (...)`,

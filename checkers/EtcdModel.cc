@@ -1,6 +1,7 @@
 #include "checkers/EtcdModel.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 
@@ -210,9 +211,109 @@ bool matches(const ResponseOp& seen, const ResponseOp& model) {
   return true;
 }
 
+// Whether `ops` (one request, or one Txn branch) certainly raised the
+// revision, judged from what the client saw: a put always writes; a delete
+// only when the response shows it deleted something (`seen`: the responses,
+// aligned with `ops`, or empty when not observed).
+bool certainlyWrites(const std::vector<RequestOp>& ops, const std::vector<ResponseOp>& seen) {
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].kind == RequestOp::Kind::kPut) return true;
+    if (ops[i].kind != RequestOp::Kind::kDeleteRange || seen.size() != ops.size()) continue;
+    const ResponseOp& r = seen[i];
+    if ((r.deleted && *r.deleted > 0) || (r.prevKvs && !r.prevKvs->empty())) return true;
+  }
+  return false;
+}
+
+// The highest revision a state may have for `op` to still be applied with
+// the result its client saw: an ok response's header revision R is the
+// revision after the request, so the state before it is at R, or at R - 1
+// when it certainly wrote (ModelInstance::progressBound). Unbounded for ops
+// without an observed revision.
+int64_t revisionBound(const Operation& op) {
+  if (op.outcome != Outcome::kOk || !op.etcd->response.revision) return ModelInstance::kNoBound;
+  const EtcdRequest& r = op.etcd->request;
+  const EtcdResponse& seen = op.etcd->response;
+  bool writes = false;
+  if (r.kind == EtcdRequest::Kind::kRequestOp) {
+    writes = certainlyWrites({r.op}, seen.responses);
+  } else if (r.kind == EtcdRequest::Kind::kTxn) {
+    if (seen.succeeded) {
+      writes = certainlyWrites(*seen.succeeded ? r.success : r.failure, seen.responses);
+    } else {
+      writes = certainlyWrites(r.success, {}) && certainlyWrites(r.failure, {});
+    }
+  }
+  return *seen.revision - (writes ? 1 : 0);
+}
+
+// The leases an ok `op` found alive (else it would have failed with "lease
+// not found"): the lease of a keep-alive or a revoke, and of every put it
+// certainly ran (a Txn's branch is known from `succeeded`; without it, only
+// leases both branches put with).
+std::vector<int64_t> leasesNeeded(const Operation& op) {
+  const EtcdRequest& r = op.etcd->request;
+  auto putLeases = [](const std::vector<RequestOp>& ops) {
+    std::vector<int64_t> out;
+    for (const RequestOp& o : ops) {
+      if (o.kind == RequestOp::Kind::kPut && o.lease != 0) out.push_back(o.lease);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  switch (r.kind) {
+    case EtcdRequest::Kind::kLeaseKeepAlive:
+    case EtcdRequest::Kind::kLeaseRevoke: return {r.leaseId};
+    case EtcdRequest::Kind::kRequestOp: return putLeases({r.op});
+    case EtcdRequest::Kind::kTxn: {
+      const std::optional<bool>& succeeded = op.etcd->response.succeeded;
+      if (succeeded) return putLeases(*succeeded ? r.success : r.failure);
+      std::vector<int64_t> a = putLeases(r.success), b = putLeases(r.failure), both;
+      std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
+      return both;
+    }
+    case EtcdRequest::Kind::kLeaseGrant:
+    case EtcdRequest::Kind::kCompact: return {};
+  }
+  return {};
+}
+
+// Every lease `op` names (any outcome): a grant's (requested or granted) ID,
+// a keep-alive's or revoke's lease, and the lease of any put it may run. Only
+// these ops can tell whether a lease exists (the model has no lease listing).
+std::vector<int64_t> leasesNamed(const Operation& op) {
+  const EtcdRequest& r = op.etcd->request;
+  std::vector<int64_t> out;
+  auto puts = [&](const std::vector<RequestOp>& ops) {
+    for (const RequestOp& o : ops) {
+      if (o.kind == RequestOp::Kind::kPut && o.lease != 0) out.push_back(o.lease);
+    }
+  };
+  switch (r.kind) {
+    case EtcdRequest::Kind::kLeaseGrant:
+      if (r.leaseId != 0) out.push_back(r.leaseId);
+      if (op.etcd->response.leaseId) out.push_back(*op.etcd->response.leaseId);
+      break;
+    case EtcdRequest::Kind::kLeaseKeepAlive:
+    case EtcdRequest::Kind::kLeaseRevoke: out.push_back(r.leaseId); break;
+    case EtcdRequest::Kind::kRequestOp: puts({r.op}); break;
+    case EtcdRequest::Kind::kTxn:
+      puts(r.success);
+      puts(r.failure);
+      break;
+    case EtcdRequest::Kind::kCompact: break;
+  }
+  return out;
+}
+
 class EtcdInstance : public ModelInstance {
  public:
-  void prepare(const std::vector<Operation>& ops) override { ops_ = &ops; }
+  void prepare(const std::vector<Operation>& ops) override {
+    ops_ = &ops;
+    bounds_.clear();
+    for (const Operation& op : ops) bounds_.push_back(revisionBound(op));
+    orderLeaseRevokes(ops);
+  }
 
   uint32_t initialState() override { return states_.intern(EtcdState{}); }
 
@@ -230,6 +331,22 @@ class EtcdInstance : public ModelInstance {
   bool prunesReads() const override { return true; }
   bool prunesWrites() const override { return true; }
   bool resets(uint32_t /*op*/) override { return false; }
+
+  int64_t progress(uint32_t state) const override { return states_.get(state).revision; }
+
+  int64_t progressBound(uint32_t op) const override { return bounds_[op]; }
+
+  std::optional<std::vector<uint32_t>> observers(uint32_t op) const override {
+    const Operation& o = (*ops_)[op];
+    if (o.etcd->request.kind != EtcdRequest::Kind::kLeaseRevoke) return std::nullopt;
+    auto it = namers_.find(o.etcd->request.leaseId);
+    return it == namers_.end() ? std::vector<uint32_t>{} : it->second;
+  }
+
+  std::vector<uint32_t> predecessors(uint32_t op) const override {
+    auto it = predecessors_.find(op);
+    return it == predecessors_.end() ? std::vector<uint32_t>{} : it->second;
+  }
 
   size_t bytes() const override {
     // Each state holds its key map; the change log is shared between states.
@@ -324,7 +441,38 @@ class EtcdInstance : public ModelInstance {
     return EtcdError::kNone;
   }
 
+  // A lease that only one grant can create is gone for good once revoked
+  // (by a client or by expiry), so every revoke of it that may take effect
+  // comes after every ok request that needed it alive.
+  void orderLeaseRevokes(const std::vector<Operation>& ops) {
+    predecessors_.clear();
+    namers_.clear();
+    std::map<int64_t, int> grants;
+    std::map<int64_t, std::vector<uint32_t>> needers, revokes;
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      const Operation& op = ops[i];
+      for (int64_t id : leasesNamed(op)) namers_[id].push_back(i);
+      if (op.outcome == Outcome::kFail) continue;
+      const EtcdRequest& r = op.etcd->request;
+      if (r.kind == EtcdRequest::Kind::kLeaseGrant) {
+        int64_t id = r.leaseId != 0 ? r.leaseId : op.etcd->response.leaseId.value_or(0);
+        if (id != 0) ++grants[id];
+      }
+      if (r.kind == EtcdRequest::Kind::kLeaseRevoke) revokes[r.leaseId].push_back(i);
+      if (op.outcome == Outcome::kOk) {
+        for (int64_t id : leasesNeeded(op)) needers[id].push_back(i);
+      }
+    }
+    for (const auto& [id, ids] : revokes) {
+      if (grants[id] > 1) continue;
+      for (uint32_t revoke : ids) predecessors_[revoke] = needers[id];
+    }
+  }
+
   const std::vector<Operation>* ops_ = nullptr;
+  std::vector<int64_t> bounds_;  // op -> progressBound
+  std::map<uint32_t, std::vector<uint32_t>> predecessors_;  // op -> see predecessors()
+  std::map<int64_t, std::vector<uint32_t>> namers_;  // lease ID -> the ops naming it
   Interner<EtcdState, EtcdStateHash> states_;
   FlatMap transitions_;  // (state, op) -> next state
 };

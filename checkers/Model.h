@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -54,6 +55,33 @@ class ModelInstance {
   /// where it is true; for an op for which it is true, canStillFit(step(s,
   /// op), g) must not depend on s (kv: a put). Default true.
   virtual bool resets(uint32_t /*op*/) { return true; }
+  /// A measure of a state's progress that no step lowers (etcd: the global
+  /// revision). Default 0.
+  virtual int64_t progress(uint32_t /*state*/) const { return 0; }
+  /// The largest progress() of a state to which ops[op] can still be applied
+  /// with the result the client saw; kNoBound when there is no such limit
+  /// (etcd: an ok op's response revision R, or R - 1 if it certainly
+  /// writes). Since progress never falls, a configuration whose state has
+  /// passed the bound of an op that must still happen has no linearization:
+  /// the search abandons it at once. Must never be lower than the truth.
+  virtual int64_t progressBound(uint32_t /*op*/) const { return kNoBound; }
+  static constexpr int64_t kNoBound = INT64_MAX;
+  /// Ops (indices into the prepared ops) that must be linearized before
+  /// ops[op] whenever they take effect at all, because ops[op] would make
+  /// them impossible for good (etcd: a lease's revoke or expiry comes after
+  /// every ok request that needs the lease, when no other grant can create it
+  /// again). The search does not linearize `op` while one of them that must
+  /// happen is not linearized. Default: none.
+  virtual std::vector<uint32_t> predecessors(uint32_t /*op*/) const { return {}; }
+  /// For an op without a return: the ops that can tell whether it took
+  /// effect, when taking effect leaves progress() unchanged (etcd: a lease
+  /// revoke that deletes no key changes only the lease set, which only
+  /// requests naming that lease see); nullopt when any op may. Once all of
+  /// them are linearized, the search does not linearize `op` (like a no-op:
+  /// dropping it from a linearization leaves a valid one). Default: nullopt.
+  virtual std::optional<std::vector<uint32_t>> observers(uint32_t /*op*/) const {
+    return std::nullopt;
+  }
   /// A short human-readable rendering of a state, for violation reports.
   virtual std::string describeState(uint32_t state) const = 0;
 };

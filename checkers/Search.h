@@ -3,6 +3,8 @@
 // algorithm with Lowe's just-in-time linearization and memoization (see
 // docs/checkers.md). Internal to checkers/Linearizability.cc.
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -77,9 +79,9 @@ class Search {
  public:
   /// `optional` (may be empty) marks ops that need not take effect at all;
   /// if they do, it is within their interval (used to explain violations).
-  /// `pruneDoomed` (see doomed()) makes verdicts faster but the frontier no
-  /// longer the furthest one: a search whose frontier explains a violation
-  /// runs without it.
+  /// `pruneDoomed` (see doomed() and overdue()) makes verdicts faster but the
+  /// frontier no longer the furthest one: a search whose frontier explains a
+  /// violation runs without it.
   Search(const std::vector<Operation>& ops, const Model& model,
          std::vector<char> optional = {}, bool pruneDoomed = true)
       : ops_(ops), instance_(model.instantiate()), pruneDoomed_(pruneDoomed),
@@ -119,7 +121,44 @@ class Search {
       remaining_ += mustHappen(i);
     }
     instance_->prepare(ops_);
+    pruneOverdue_ = pruneDoomed_;
     pruneDoomed_ = pruneDoomed_ && instance_->prunesReads();
+    // Ops that must happen with a bounded progress, by bound (then index).
+    boundPos_.assign(ops.size(), kEnd);
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      if (mustHappen(i) && instance_->progressBound(i) != ModelInstance::kNoBound) {
+        byBound_.push_back(i);
+      }
+    }
+    std::stable_sort(byBound_.begin(), byBound_.end(), [&](uint32_t a, uint32_t b) {
+      return instance_->progressBound(a) < instance_->progressBound(b);
+    });
+    for (uint32_t p = 0; p < byBound_.size(); ++p) boundPos_[byBound_[p]] = p;
+    boundDone_.assign((byBound_.size() + 63) / 64, 0);
+    pruneOverdue_ = pruneOverdue_ && !byBound_.empty();
+    blockers_.assign(ops.size(), 0);
+    successors_.resize(ops.size());
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      for (uint32_t p : instance_->predecessors(i)) {
+        if (p == i || !mustHappen(p)) continue;
+        successors_[p].push_back(i);
+        ++blockers_[i];
+        pruneOrder_ = pruneDoomed;
+      }
+    }
+    unseen_.assign(ops.size(), -1);
+    watched_.resize(ops.size());
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      if (!mayNeverHappen(i)) continue;
+      std::optional<std::vector<uint32_t>> observers = instance_->observers(i);
+      if (!observers) continue;
+      unseen_[i] = 0;
+      for (uint32_t o : *observers) {
+        if (o == i) continue;
+        watched_[o].push_back(i);
+        ++unseen_[i];
+      }
+    }
     eventPos_.assign(2 * ops.size(), static_cast<uint32_t>(events.size()));
     for (uint32_t i = 0; i < events.size(); ++i) {
       eventPos_[2 * events[i].op + (events[i].isReturn ? 1 : 0)] = i;
@@ -226,6 +265,34 @@ class Search {
     }
     return true;
   }
+  // Progress pruning (ModelInstance::progressBound): true if some op that
+  // must happen, is not linearized and is not `except` (the op being
+  // linearized) has a bound below the progress of `state`. Progress never
+  // falls, so no later state fits that op: a configuration with `state`
+  // has no linearization. Depends only on the configuration, so the memo
+  // stays exact.
+  bool overdue(uint32_t state, uint32_t except) const {
+    int64_t progress = instance_->progress(state);
+    for (size_t w = 0; w < boundDone_.size(); ++w) {
+      for (uint64_t open = ~boundDone_[w]; open != 0; open &= open - 1) {
+        size_t pos = w * 64 + static_cast<size_t>(std::countr_zero(open));
+        if (pos >= byBound_.size()) return false;
+        if (byBound_[pos] != except) return progress > instance_->progressBound(byBound_[pos]);
+      }
+    }
+    return false;
+  }
+  // Order pruning (ModelInstance::predecessors): `op` waits while a
+  // predecessor that must happen is not linearized.
+  bool blocked(uint32_t op) const { return pruneOrder_ && blockers_[op] > 0; }
+  // Records that `op` was linearized (+1) or undone (-1) for both prunings.
+  void account(uint32_t op, int sign) {
+    uint32_t p = boundPos_[op];
+    if (p != kEnd) boundDone_[p / 64] ^= uint64_t{1} << (p % 64);
+    for (uint32_t s : successors_[op]) blockers_[s] -= sign;
+    for (uint32_t w : watched_[op]) unseen_[w] -= sign;
+  }
+
   // The ops that reset the state and may be linearized before read-only op
   // `g` once it is called: called before its return, not returned before its
   // call. Computed on first use (only models that prune need them).
@@ -273,11 +340,19 @@ class Search {
       ++steps_;
       if (cur_ != kEnd && nodes_[cur_].isCall) {
         uint32_t op = nodes_[cur_].op;
-        uint32_t next = pruned(op) ? kInvalidState : instance_->step(state_, op);
+        uint32_t next = pruned(op) || blocked(op) ? kInvalidState : instance_->step(state_, op);
         // An op without a return that leaves the state as it is need not be
         // linearized now: dropping it from any linearization leaves a valid
         // one, so (set + op, state) succeeds only if (set, state) does.
         if (next == state_ && mayNeverHappen(op)) next = kInvalidState;
+        // Likewise when no op that could tell is left (ModelInstance::observers).
+        if (next != kInvalidState && unseen_[op] == 0 &&
+            instance_->progress(next) == instance_->progress(state_)) {
+          next = kInvalidState;
+        }
+        if (next != kInvalidState && pruneOverdue_ && next != state_ && overdue(next, op)) {
+          next = kInvalidState;
+        }
         if (next != kInvalidState) {
           toggle(op);
           int inserted = memo_.insert(setHash_ ^ mix64(next), next, bits_, memoCap(cap));
@@ -291,6 +366,7 @@ class Search {
             unlink(cur_);
             if (nodes_[cur_].match != kEnd) unlink(nodes_[cur_].match);
             remaining_ -= mustHappen(op);
+            account(op, 1);
             cur_ = changed && pruneDoomed_ ? doomedCall() : kEnd;
             if (cur_ == kEnd) {
               cur_ = nodes_[0].next;
@@ -347,7 +423,10 @@ class Search {
         state_ = c.stateBefore;
         if (nodes_[c.node].match != kEnd) relink(nodes_[c.node].match);
         relink(c.node);
-        if (!c.dropped) remaining_ += mustHappen(op);
+        if (!c.dropped) {
+          remaining_ += mustHappen(op);
+          account(op, -1);
+        }
         if (c.forced) continue;  // not a choice: undo the one before it
         cur_ = nodes_[c.node].next;
         break;
@@ -359,6 +438,8 @@ class Search {
   const std::vector<Operation>& ops_;
   std::unique_ptr<ModelInstance> instance_;
   bool pruneDoomed_;
+  bool pruneOverdue_ = false;  // progress pruning, see overdue()
+  bool pruneOrder_ = false;    // order pruning, see blocked()
   size_t words_;
   std::vector<uint64_t> bits_;
   std::vector<uint64_t> zobrist_;
@@ -371,6 +452,14 @@ class Search {
   std::vector<uint32_t> eventPos_;  // 2 op: its call's event position, 2 op + 1: its return's
   std::vector<std::vector<uint32_t>> resetters_;  // read-only op -> see resettersOf()
   std::vector<char> resettersReady_;
+  std::vector<uint32_t> byBound_;    // ops that must happen with a progress bound, by bound
+  std::vector<uint32_t> boundPos_;   // op -> its position in byBound_, kEnd if none
+  std::vector<uint64_t> boundDone_;  // bit per byBound_ position: linearized
+  std::vector<int32_t> blockers_;    // op -> its unlinearized predecessors that must happen
+  std::vector<std::vector<uint32_t>> successors_;  // op -> the ops it is a predecessor of
+  // op without a return -> its unlinearized observers, -1 if anyone may observe it
+  std::vector<int32_t> unseen_;
+  std::vector<std::vector<uint32_t>> watched_;  // op -> the ops it observes
   std::vector<Node> nodes_;
   std::vector<Choice> stack_;
   size_t remaining_ = 0;  // ops with a return that are not linearized yet
