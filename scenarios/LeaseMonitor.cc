@@ -55,9 +55,25 @@ LeaseMonitorOptions leaseOptionsFor(const Scenario& scenario) {
 
 void LeaseMonitor::observe(env::Nanos time, env::NodeId node, std::string_view kind,
                            std::initializer_list<env::TraceField> fields) {
+  if (kind == "raft-state") {
+    std::uint64_t term = 0;
+    std::string role;
+    if (!traceField(fields, "term", &term)) return;
+    terms_[node] = term;
+    if (traceField(fields, "role", &role) && role == "leader") {
+      newestLeaderTerm_ = std::max(newestLeaderTerm_, term);
+    }
+    return;
+  }
   if (kind != "lease-expire") return;
   std::int64_t lease = 0;
-  if (traceField(fields, "lease", &lease)) expiries_.push_back({time, node, lease});
+  if (!traceField(fields, "lease", &lease)) return;
+  auto term = terms_.find(node);
+  if (term != terms_.end() && term->second < newestLeaderTerm_) {
+    ++staleExpiries_;  // a deposed leader's revoke cannot commit
+    return;
+  }
+  expiries_.push_back({time, node, lease});
 }
 
 std::vector<LeaseViolation> LeaseMonitor::check(const checkers::History& history) const {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,7 +49,11 @@ struct LeaseViolation {
   std::string message;          ///< one line with the values
 };
 
-/// Collects the leaders' "lease-expire" {lease} events live (sim::Trace observer), then checks
+/// Collects the leaders' "lease-expire" {lease} events live (sim::Trace observer) — except
+/// those of a deposed leader: a member whose term (from its "raft-state" events) is below the
+/// term of a leader elected since cannot commit the revoke it proposes, since the members that
+/// elected the newer leader reject its term (Raft §5.1); such expiries are only counted — then
+/// checks
 /// them against the history: an expiry at time t on member m is early when some ok lease_grant
 /// or lease_keepalive (TTL > 0) of that lease, invoked at time i <= t with granted TTL s,
 /// gives t < i + s × (1 − driftTolerance) — the leader starts counting no earlier than it
@@ -59,7 +64,7 @@ class LeaseMonitor {
  public:
   explicit LeaseMonitor(LeaseMonitorOptions options = {}) : options_(std::move(options)) {}
 
-  /// The sim::Trace::Observer signature; reads "lease-expire" events only.
+  /// The sim::Trace::Observer signature; reads "lease-expire" and "raft-state" events.
   void observe(env::Nanos time, env::NodeId node, std::string_view kind,
                std::initializer_list<env::TraceField> fields);
 
@@ -69,6 +74,8 @@ class LeaseMonitor {
     std::int64_t lease = 0;
   };
   const std::vector<Expiry>& expiries() const { return expiries_; }
+  /// Expiries decided by deposed leaders, left out of the check.
+  std::uint64_t staleExpiries() const { return staleExpiries_; }
   const LeaseMonitorOptions& options() const { return options_; }
 
   /// The early expiries, in trace order.
@@ -77,6 +84,9 @@ class LeaseMonitor {
  private:
   LeaseMonitorOptions options_;
   std::vector<Expiry> expiries_;
+  std::map<env::NodeId, std::uint64_t> terms_;  ///< each member's latest term
+  std::uint64_t newestLeaderTerm_ = 0;          ///< highest term anyone led in so far
+  std::uint64_t staleExpiries_ = 0;
 };
 
 }  // namespace detcd::scenarios

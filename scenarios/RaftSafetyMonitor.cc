@@ -62,9 +62,18 @@ void RaftSafetyMonitor::observe(env::Nanos time, env::NodeId node, std::string_v
   if (kind == "start" || kind == "crash") {
     nodes_[node] = NodeState{};  // a new incarnation: volatile state starts over
   } else if (kind == "node-start") {
+    std::uint64_t before = nodes_[node].appliedBeforeStart;
     NodeState& s = nodes_[node] = NodeState{};
+    s.started = true;
     traceField(fields, "applied", &s.lastApplied);
     traceField(fields, "commit", &s.commit);
+    std::uint64_t snapshot = 0;
+    if (before != 0 && traceField(fields, "snapshot", &snapshot) && before <= snapshot) {
+      violate(time, "applied-index-monotonic", {node},
+              fmt::format("n{} applied index {} again at its restart: the snapshot it restored, "
+                          "at index {}, already holds it",
+                          node, before, snapshot));
+    }
   } else if (kind == "raft-state") {
     onRaftState(time, node, fields);
   } else if (kind == "apply") {
@@ -115,6 +124,9 @@ void RaftSafetyMonitor::onApply(env::Nanos time, env::NodeId node,
   traceField(fields, "hash", &hash);
   ++applies_;
   NodeState& s = nodes_[node];
+  if (!s.started && (s.appliedBeforeStart == 0 || index < s.appliedBeforeStart)) {
+    s.appliedBeforeStart = index;
+  }
   if (index <= s.lastApplied) {
     violate(time, "applied-index-monotonic", {node},
             fmt::format("n{} applied index {} after index {} in one incarnation", node, index,

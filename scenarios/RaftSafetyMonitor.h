@@ -31,6 +31,9 @@ struct SafetyViolation {
 ///  - applied index strictly increasing on a member within one incarnation ("apply" index
 ///    above the previous apply or "snapshot-restore"; "node-start", "start" and "crash" begin a
 ///    new incarnation, "node-start" giving its applied index);
+///  - nothing applied again at a restart: an entry applied before "node-start" at or below the
+///    snapshot index that node-start reports is already in the restored state (etcd's
+///    consistent index exists to prevent exactly this);
 ///  - commit index never decreasing on a member within one incarnation ("raft-state" and
 ///    "node-start" commit; a member's commit index is only volatile state, so a restart may
 ///    lower it).
@@ -56,6 +59,9 @@ class RaftSafetyMonitor {
   struct NodeState {
     std::uint64_t lastApplied = 0;
     std::uint64_t commit = 0;
+    bool started = false;  ///< "node-start" seen in this incarnation
+    /// Lowest index applied in this incarnation before its "node-start" (0: none).
+    std::uint64_t appliedBeforeStart = 0;
   };
   struct Applied {
     std::uint64_t term = 0;

@@ -62,6 +62,21 @@ TEST(LeaseMonitorTest, RejectsAnExpiryBeforeTheGrantAllows) {
   EXPECT_NE(found[0].message.find("grant"), std::string::npos);
 }
 
+TEST(LeaseMonitorTest, ADeposedLeadersExpiryCannotTakeEffectAndIsIgnored) {
+  LeaseMonitor m;
+  auto state = [&m](int64_t t, env::NodeId node, uint64_t term, const char* role) {
+    m.observe(Nanos(t), node, "raft-state", {{"term", term}, {"role", role}});
+  };
+  state(0, 1, 2, "leader");
+  state(0, 2, 2, "follower");
+  state(4 * kSecond, 2, 3, "leader");  // n1 is cut off and still believes it leads term 2
+  expire(m, 7 * kSecond, 1, 7);        // early, but n1 cannot commit its revoke
+  EXPECT_EQ(m.staleExpiries(), 1u);
+  EXPECT_TRUE(m.check(history()).empty());
+  expire(m, 7 * kSecond, 2, 7);  // the current leader's early expiry still counts
+  EXPECT_EQ(m.check(history()).size(), 1u);
+}
+
 TEST(LeaseMonitorTest, DriftToleranceWidensTheBound) {
   LeaseMonitorOptions options;
   options.driftTolerance = 0.1;  // 5 s may last 4.5 s
