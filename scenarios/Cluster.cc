@@ -98,14 +98,10 @@ sim::Host& Cluster::addMember(std::uint64_t id, bool join) {
 
 void Cluster::noteRefusal(std::uint64_t id) {
   const server::Node* n = node(id);
-  if (n == nullptr || !n->stopped()) return;
-  MemberRecord& r = records_[id];
+  if (n == nullptr) return;
   const server::NodeStatus s = n->status();
-  if (s.appliedIndex == 0 && s.stopReason.find("refuse") == std::string::npos &&
-      s.stopReason.find("corrupt") == std::string::npos) {
-    // Stopped for another reason right at start (e.g. a WAL write failed): not a refusal.
-    return;
-  }
+  if (!s.refused) return;  // stopped at start for another reason (e.g. it had been removed)
+  MemberRecord& r = records_[id];
   r.refused = true;
   r.refusal = s.stopReason;
 }

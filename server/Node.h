@@ -41,6 +41,8 @@ struct NodeStatus {
   std::uint64_t walSyncs = 0;  ///< WAL fdatasyncs so far (this incarnation)
   std::uint64_t snapshots = 0;  ///< snapshots saved so far (this incarnation)
   bool stopped = false;
+  /// Stopped at start because its data directory is damaged (not a torn tail): it never served.
+  bool refused = false;
   std::string stopReason;  ///< why it stopped: removed, WAL failure, corruption at start
 };
 

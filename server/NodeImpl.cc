@@ -533,6 +533,7 @@ void Node::Impl::stop(const std::string& reason) {
 
 void Node::Impl::refuse(const std::string& reason) {
   stopped_ = true;
+  refused_ = true;
   stopReason_ = reason;
   env_.tracer.event("node-refused", {{"reason", std::string_view(reason)}});
 }
@@ -543,6 +544,7 @@ NodeStatus Node::Impl::status() const {
   s.name = cfg_.name;
   s.stopped = stopped_;
   s.stopReason = stopReason_;
+  s.refused = refused_;
   s.role = stopped_ ? "stopped" : role_;
   s.appliedIndex = consistentIndex_;
   s.snapshotIndex = snapshotIndex_;

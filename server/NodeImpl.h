@@ -153,6 +153,7 @@ class Node::Impl {
   std::uint64_t snapshotIndex_ = 0;
   std::uint64_t snapshots_ = 0;
   bool stopped_ = false;
+  bool refused_ = false;  ///< stopped by refuse(): damaged data at start
   bool removed_ = false;
   std::string stopReason_;
   std::string role_ = "follower";
