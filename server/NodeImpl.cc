@@ -256,7 +256,9 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
   if (stopped_) return;
   serverpb::PeerMessage pm;
   if (!pm.ParseFromString(payload)) return;  // not ours: the transport never corrupts
-  if (members_.isRemoved(from)) {
+  // A member being removed stays in the outgoing half of the joint configuration until the
+  // configuration is left: its votes and acknowledgements are still needed until then.
+  if (members_.isRemoved(from) && !mentions(confState_, from)) {
     serverpb::PeerMessage gone;
     gone.set_removed(true);
     sendPeer(from, gone);
