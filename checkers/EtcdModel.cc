@@ -548,7 +548,8 @@ std::vector<Operation> EtcdModel::internalOperations(const std::vector<Operation
     expiry.client = -1;
     expiry.kind = OpKind::kEtcd;
     expiry.outcome = Outcome::kInfo;
-    expiry.invokeTime = from > kNever - ttl ? kNever - 1 : from + ttl;
+    expiry.invokeTime = from > kNever - ttl ? kNever - 1
+                                            : from + std::max<Timestamp>(ttl - leaseExpirySlack_, 0);
     expiry.invokeLine = op.returnLine != 0 ? op.returnLine : op.invokeLine;
     auto call = std::make_shared<EtcdCall>();
     call->request.kind = EtcdRequest::Kind::kLeaseRevoke;

@@ -29,6 +29,12 @@ namespace detcd::checkers {
 
 class EtcdModel : public Model {
  public:
+  /// `leaseExpirySlack` (nanoseconds, >= 0): how much earlier than its grant's completion plus
+  /// its TTL a lease may expire. etcd measures TTLs on the leader's monotonic clock, so a clock
+  /// that runs fast or jumps forward (a simulated clock fault) expires leases early; 0 assumes
+  /// true clocks.
+  explicit EtcdModel(Timestamp leaseExpirySlack = 0) : leaseExpirySlack_(leaseExpirySlack) {}
+
   std::string_view name() const override { return "etcd"; }
   void validate(const Operation& op) const override;
   /// Ok and unknown ops take part; a failed op only when its error is one the
@@ -43,6 +49,9 @@ class EtcdModel : public Model {
   /// lets leases expire only after its end).
   std::vector<Operation> internalOperations(const std::vector<Operation>& ops) const override;
   std::string describe(const Operation& op) const override;
+
+ private:
+  Timestamp leaseExpirySlack_;
 };
 
 }  // namespace detcd::checkers

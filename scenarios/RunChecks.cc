@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
 #include <optional>
 #include <utility>
@@ -42,8 +43,22 @@ std::string listLines(const std::vector<std::string>& items) {
   return out;
 }
 
-CheckResult checkLinearizable(const checkers::History& history, std::uint64_t maxSteps) {
-  checkers::EtcdModel model;
+/// How early a lease may expire under the scenario's clock faults: every forward clock step,
+/// plus the largest drift over the whole run (a fast leader clock shortens every TTL).
+checkers::Timestamp leaseExpirySlack(const Scenario& scenario) {
+  env::Nanos slack{0};
+  double drift = 0;
+  for (const Fault& f : scenario.faults) {
+    if (f.kind == FaultKind::kClockStep && f.step > env::Nanos{0}) slack += f.step;
+    if (f.kind == FaultKind::kClockDrift) drift = std::max(drift, std::abs(f.driftPpm) * 1e-6);
+  }
+  const auto total = static_cast<double>((scenario.duration + scenario.livenessBound).count());
+  return slack.count() + static_cast<checkers::Timestamp>(drift * total);
+}
+
+CheckResult checkLinearizable(const checkers::History& history, std::uint64_t maxSteps,
+                              checkers::Timestamp leaseExpirySlack) {
+  checkers::EtcdModel model(leaseExpirySlack);
   checkers::CheckOptions options;
   options.maxSteps = maxSteps;
   checkers::CheckResult r = checkers::checkLinearizability(history, model, options);
@@ -288,7 +303,8 @@ std::vector<CheckResult> runChecks(const CheckInput& input) {
     }
   };
   add("linearizability", set.linearizability, true,
-      [&] { return checkLinearizable(*history, input.linearizabilityMaxSteps); });
+      [&] { return checkLinearizable(*history, input.linearizabilityMaxSteps,
+                                 leaseExpirySlack(*input.scenario)); });
   add("watch", set.watch, true, [&] { return checkWatch(*history); });
   add("raft-safety", set.raftSafety, false, [&] { return checkRaftSafety(input.raftSafety); });
   add("durability", set.durability, true,

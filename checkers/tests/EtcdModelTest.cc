@@ -210,6 +210,12 @@ TEST(EtcdModelTest, LeasesMayExpireOnlyAfterTheirTtl) {
   ASSERT_TRUE(r.violation);
   std::string text = describeViolation(*r.violation, history(500'000'000, nullptr), EtcdModel());
   EXPECT_NE(text.find("range(\"a\") -> ok rev 3"), std::string::npos) << text;
+  // Clock faults shorten leases by at most the slack the model is given.
+  EXPECT_EQ(checkLinearizability(history(500'000'000, nullptr), EtcdModel(600'000'000)).verdict,
+            Verdict::kLinearizable);
+  EXPECT_EQ(checkLinearizability(history(300'000'000, nullptr), EtcdModel(600'000'000)).verdict,
+            Verdict::kNotLinearizable)
+      << "expired before TTL minus the slack";
 }
 
 TEST(EtcdModelTest, OtherErrorsMeanTheRequestDidNotHappen) {
