@@ -1,5 +1,5 @@
-// A seed-range property: members under random crashes (with torn writes), partitions, message
-// loss, duplication and reordering, with snapshots every few entries; after the faults stop and
+// A seed-range property: members under random crashes (with torn writes), pauses, clock drift,
+// partitions, message loss, duplication and reordering, with snapshots every few entries; after the faults stop and
 // every member runs again, all of them reach the same applied index with the same HashKV.
 //
 // DETCD_SERVER_SEEDS=A..B selects the seeds (default 1..50); a failure prints its seed and the
@@ -60,6 +60,7 @@ std::string runSeed(std::uint64_t seed) {
     } else if (r < 0.10) {
       for (auto id : all) {
         if (c.host(id).state() == sim::NodeState::kDown) c.host(id).restart();
+        if (c.host(id).state() == sim::NodeState::kPaused) c.host(id).resume();
       }
     } else if (r < 0.13) {
       net.heal();
@@ -70,6 +71,12 @@ std::string runSeed(std::uint64_t seed) {
       if (l != 0) net.partition(sim::partitions::isolate(ids, l), "isolate-leader");
     } else if (r < 0.25) {
       net.heal();
+    } else if (r < 0.27) {
+      const auto id = all[rng.below(all.size())];
+      if (c.host(id).state() == sim::NodeState::kRunning) c.host(id).pause();
+    } else if (r < 0.29) {
+      // Up to ±20% clock rate: election timeouts and lease expiry stretch and shrink.
+      c.host(all[rng.below(all.size())]).clock().setDrift(rng.between(-200'000, 200'000));
     }
     for (int k = 0; k < 3; ++k) {
       const auto id = pick();
@@ -132,6 +139,8 @@ std::string runSeed(std::uint64_t seed) {
   c.sim().network().heal();
   for (auto id : all) {
     if (c.host(id).state() == sim::NodeState::kDown) c.host(id).restart();
+    if (c.host(id).state() == sim::NodeState::kPaused) c.host(id).resume();
+    c.host(id).clock().setDrift(0.0);
   }
   const auto leader = c.waitForLeader(60s);
   if (leader == 0) return "no leader within 60 s after the heal";
