@@ -1,6 +1,9 @@
 // A seed-range property: members under random crashes (with torn writes), pauses, clock drift,
-// partitions, message loss, duplication and reordering, with snapshots every few entries; after the faults stop and
-// every member runs again, all of them reach the same applied index with the same HashKV.
+// partitions, message loss, duplication and reordering, with snapshots every few entries,
+// leases expiring and a spare member added (voter or learner), promoted and removed; after the
+// faults stop and every member runs again, every member of the configuration reaches the same
+// applied index, revision and HashKV, each entry applied once, in order, and the same entry at
+// each index on every member.
 //
 // DETCD_SERVER_SEEDS=A..B selects the seeds (default 1..50); a failure prints its seed and the
 // command that replays it.
