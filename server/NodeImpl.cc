@@ -117,6 +117,7 @@ void Node::Impl::start() {
   serverpb::WalMetadata meta;
   meta.set_member_id(cfg_.id);
   meta.set_cluster_id(clusterId_);
+  meta.set_joined(cfg_.join);
   std::vector<raftpb::Entry> alreadyApplied;
   if (!log_.exists()) {
     std::optional<raftpb::Snapshot> boot;
@@ -141,7 +142,7 @@ void Node::Impl::start() {
     alreadyApplied = std::move(rec->alreadyApplied);
     const bool empty = rec->snapshot.metadata().index() == 0 && rec->hardState.commit() == 0 &&
                        log_.storage().lastIndex() == 0;
-    if (empty && !cfg_.join) {
+    if (empty && !found.joined()) {
       // A crash interrupted the bootstrap after the WAL was created: finish it.
       if (auto e = log_.bootstrap(bootstrapSnapshot())) {
         stop("bootstrap failed: " + e.message());
