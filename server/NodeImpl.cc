@@ -217,7 +217,9 @@ bool Node::Impl::restoreSnapshot(const raftpb::Snapshot& snap) {
   members_.assign(d);
   // A removed member stays removed, also when it restarts from (or is sent) a snapshot taken
   // after its removal, which no longer holds the configuration change that removed it.
-  if (members_.isRemoved(cfg_.id)) removed_ = true;
+  if (members_.isRemoved(cfg_.id) && !mentions(snap.metadata().conf_state(), cfg_.id)) {
+    removed_ = true;
+  }
   consistentIndex_ = d.consistent_index();
   if (d.cluster_id() != 0) clusterId_ = d.cluster_id();
   snapshotIndex_ = index;
@@ -257,7 +259,9 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
   if (stopped_) return;
   serverpb::PeerMessage pm;
   if (!pm.ParseFromString(payload)) return;  // not ours: the transport never corrupts
-  if (members_.isRemoved(from)) {
+  // Removed, and out of Raft's configuration (not an outgoing voter of a joint one, whose vote
+  // the leave still needs).
+  if (members_.isRemoved(from) && !mentions(confState_, from)) {
     serverpb::PeerMessage gone;
     gone.set_removed(true);
     sendPeer(from, gone);
