@@ -269,7 +269,15 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
   }
   switch (pm.body_case()) {
     case serverpb::PeerMessage::kRaft:
-      (void)raw_->step(pm.raft());
+      try {
+        (void)raw_->step(pm.raft());
+      } catch (const std::exception& ex) {
+        // Raft found its durable state contradicting the leader's (etcd panics: a commit
+        // index beyond the log means acknowledged entries were lost, e.g. by skip-fsync).
+        stop(std::string("raft: ") + ex.what());
+        flushAnswers();
+        return;
+      }
       pump();
       break;
     case serverpb::PeerMessage::kLeaseForward:
