@@ -164,9 +164,9 @@ std::string runSeed(std::uint64_t seed, const Bugs& bugs = {}) {
     if (c.host(id).state() == sim::NodeState::kPaused) c.host(id).resume();
     c.host(id).clock().setDrift(0.0);
   }
-  const auto leader = c.waitForLeader(60s);
-  if (leader == 0) return "no leader within 60 s after the heal";
-  const NodeStatus config = c.node(leader)->status();
+  const auto first = c.waitForLeader(60s);
+  if (first == 0) return "no leader within 60 s after the heal";
+  const NodeStatus config = c.node(first)->status();
   for (auto id : all) {
     if (c.node(id)->stopped() && SimCluster::inConfiguration(config, id)) {
       return fmt::format("member {} stopped: {}", id, c.node(id)->status().stopReason);
@@ -174,6 +174,8 @@ std::string runSeed(std::uint64_t seed, const Bugs& bugs = {}) {
   }
   if (!c.waitConverged(60s)) return "members did not converge within 60 s after the heal";
   if (!c.applyViolations().empty()) return c.applyViolations().front();
+  // The leader now (the first one may have been the spare, removed since).
+  const auto leader = c.leader();
   // Durability and revision agreement: every acknowledged put is in the history at the revision
   // its answer named (nothing is compacted here).
   for (const auto& a : *acked) {
