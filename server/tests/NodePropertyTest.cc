@@ -1,9 +1,10 @@
 // A seed-range property: members under random crashes (with torn writes), pauses, clock drift,
 // partitions, message loss, duplication and reordering, with snapshots every few entries,
-// leases expiring and a spare member added (voter or learner), promoted and removed; after the
-// faults stop and every member runs again, every member of the configuration reaches the same
-// applied index, revision and HashKV, each entry applied once, in order, and the same entry at
-// each index on every member.
+// leases expiring, leadership transfers and a spare member added (voter or learner), promoted
+// and removed; after the faults stop and every member runs again, every member of the
+// configuration reaches the same applied index, revision and HashKV, each entry applied once, in
+// order, the same entry at each index on every member, and every acknowledged put is in the
+// history at the revision its answer named.
 //
 // DETCD_SERVER_SEEDS=A..B selects the seeds (default 1..50); a failure prints its seed and the
 // command that replays it.
@@ -115,6 +116,14 @@ std::string runSeed(std::uint64_t seed, const Bugs& bugs = {}) {
       grant.set_ttl(2 + static_cast<std::int64_t>(rng.below(3)));
       send(pick(),
              [&](Node& n) { n.leaseGrant(grant, [](const mvcc::Status&, const auto&) {}); });
+    }
+    if (rng.chance(0.02)) {
+      // Leadership transfer to a random member.
+      const auto l = c.leader();
+      const auto target = pick();
+      if (l != 0 && target != l) {
+        send(l, [&](Node& n) { n.moveLeader(target, [](const mvcc::Status&, const auto&) {}); });
+      }
     }
     if (rng.chance(0.03)) {
       // Membership: add the spare, promote it when a learner, remove it; an unknown outcome
