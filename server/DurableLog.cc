@@ -138,7 +138,8 @@ wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayBehind) 
       opened = std::move(o.value());
       break;
     }
-    if (start == at || o.error().code() != wal::ErrorCode::kNotFound) {
+    // An older start (apply-twice only) that cannot be read from is skipped.
+    if (start == at) {
       if (noSnapshot.empty()) return o.error();
       // The WAL cannot start from scratch and no snapshot it accepts is readable.
       const wal::Error& e = o.error();
