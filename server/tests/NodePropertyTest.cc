@@ -226,24 +226,7 @@ std::string runSeed(std::uint64_t seed, const Bugs& bugs = {}) {
                          a.value, a.revision);
     }
   }
-  // Watches: every member's stream delivered the history of the keys, in order.
-  ensureWatches();
-  c.run(1s);  // watchers that fell behind catch up (syncWatchers every 100 ms)
-  std::vector<std::pair<std::int64_t, std::string>> history;
-  for (const auto& [rev, rec] : c.node(leader)->store().records()) {
-    if (rev.main >= 2 && rec.key >= "k" && rec.key < "l") history.emplace_back(rev.main, rec.key);
-  }
   const NodeStatus ref = c.node(leader)->status();
-  for (auto id : all) {
-    if (!SimCluster::inConfiguration(ref, id) || c.node(id)->stopped()) continue;
-    if (watched[id]->events != history) {
-      const auto& got = watched[id]->events;
-      std::size_t i = 0;
-      while (i < got.size() && i < history.size() && got[i] == history[i]) ++i;
-      return fmt::format("member {}'s watch delivered {} events, the history has {}; first "
-                         "difference at event {}", id, got.size(), history.size(), i);
-    }
-  }
   for (auto id : all) {
     if (!SimCluster::inConfiguration(ref, id)) continue;
     const NodeStatus s = c.node(id)->status();
@@ -252,6 +235,26 @@ std::string runSeed(std::uint64_t seed, const Bugs& bugs = {}) {
       return fmt::format("member {} applied {} revision {} hash {} vs leader {}: {} {} {}", id,
                          s.appliedIndex, s.revision, s.hashKv, leader, ref.appliedIndex,
                          ref.revision, ref.hashKv);
+    }
+  }
+  // Watches: every member's stream delivered the history of the keys, in order.
+  ensureWatches();
+  c.run(1s);  // watchers that fell behind catch up (syncWatchers every 100 ms)
+  for (auto id : all) {
+    if (!SimCluster::inConfiguration(ref, id) || c.node(id)->stopped()) continue;
+    // The member's own history: a lease may have expired meanwhile, applied here or not yet.
+    std::vector<std::pair<std::int64_t, std::string>> history;
+    for (const auto& [rev, rec] : c.node(id)->store().records()) {
+      if (rev.main >= 2 && rec.key >= "k" && rec.key < "l") {
+        history.emplace_back(rev.main, rec.key);
+      }
+    }
+    const auto& got = watched[id]->events;
+    if (got != history) {
+      std::size_t i = 0;
+      while (i < got.size() && i < history.size() && got[i] == history[i]) ++i;
+      return fmt::format("member {}'s watch delivered {} events, its history has {}; first "
+                         "difference at event {}", id, got.size(), history.size(), i);
     }
   }
   return "";
