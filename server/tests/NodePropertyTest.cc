@@ -297,8 +297,9 @@ TEST(NodePropertyTest, MembersConvergeAfterFaultsForEverySeed) {
 }
 
 /// The property is a check that must be able to fail: each defect it can see is caught within
-/// a few seeds (early lease expiry needs the lease checks of the scenarios instead; commit-previous-term needs Figure 8's schedule, rare at random: not
-/// caught within 60 seeds here).
+/// a few seeds (early lease expiry needs the lease checks of the scenarios instead;
+/// commit-previous-term needs Figure 8's schedule, rare at random: not caught within 60 seeds
+/// here).
 TEST(NodePropertyTest, CatchesDefectsWithinAFewSeeds) {
   for (const char* name :
        {"skip-fsync", "apply-twice", "double-vote", "lost-watch-event", "stale-read"}) {
