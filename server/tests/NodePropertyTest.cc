@@ -45,7 +45,7 @@ std::string runSeed(std::uint64_t seed, const Bugs& bugs = {}) {
   base.requestTimeout = 3s;
   base.bugs = bugs;
   const std::size_t members = rng.chance(0.5) ? 3 : 5;
-  SimCluster c(seed, members, base);
+  SimCluster c(seed, members, base, /*buggify=*/true);
   if (bugs.any()) c.tolerateApplyViolations();
   sim::LinkConfig link;
   link.loss = 0.05 * rng.unit();
