@@ -72,6 +72,10 @@ Node::Impl::Impl(env::Env& env, NodeConfig config)
   if (cfg_.snapshotCount == 0) {
     throw std::invalid_argument("NodeConfig: snapshotCount must be positive");
   }
+  if (cfg_.heartbeatTicks <= 0 || cfg_.electionTicks <= cfg_.heartbeatTicks) {
+    throw std::invalid_argument(
+        "NodeConfig: heartbeatTicks must be positive and electionTicks greater than it");
+  }
   if (!cfg_.join && cfg_.initialCluster.empty() && !log_.exists()) {
     throw std::invalid_argument(
         "NodeConfig: a new member needs initialCluster (or join for an existing cluster)");
@@ -182,7 +186,13 @@ void Node::Impl::start() {
   rc.maxUncommittedEntriesSize = std::uint64_t{1} << 30;  // etcd's maxUncommittedEntriesSize
   rc.mutations.commitPreviousTermReplicas = cfg_.bugs.commitPreviousTerm;
   rc.mutations.grantTwoVotesPerTerm = cfg_.bugs.doubleVote;
-  raw_ = std::make_unique<raft::RawNode>(rc);
+  try {
+    raw_ = std::make_unique<raft::RawNode>(rc);
+  } catch (const std::exception& ex) {
+    // The durable state contradicts itself (e.g. a commit index beyond the log): never serve.
+    refuse(std::string("raft state on disk: ") + ex.what());
+    return;
+  }
 
   const raftpb::HardState& hs = log_.storage().hardState();
   env_.tracer.event("node-start", {{"term", hs.term()},
