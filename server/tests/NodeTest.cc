@@ -626,6 +626,21 @@ TEST(NodeTest, AJoinerRestartedWithoutJoinNeverBootstrapsANewCluster) {
   EXPECT_TRUE(c.node(2)->status().voters.empty());
 }
 
+TEST(NodeTest, InvalidConfigsThrowBeforeTouchingTheDisk) {
+  {
+    SimCluster c(26, 1);
+    c.config(1).electionTicks = 1;  // not above heartbeatTicks
+    EXPECT_THROW(c.host(1).start(), std::invalid_argument);
+    EXPECT_FALSE(c.host(1).disk().exists("member"));
+  }
+  {
+    SimCluster c(27, 1);
+    c.config(1).initialCluster.clear();  // bootstrapping needs the initial cluster
+    EXPECT_THROW(c.host(1).start(), std::invalid_argument);
+    EXPECT_FALSE(c.host(1).disk().exists("member"));
+  }
+}
+
 TEST(NodeTest, FsyncFailureStopsTheNodeForGood) {
   SimCluster c(14, 3);
   c.startAll();
