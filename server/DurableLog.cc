@@ -138,7 +138,8 @@ wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayBehind) 
       opened = std::move(o.value());
       break;
     }
-    if (start == at || o.error().code() != wal::ErrorCode::kNotFound) {
+    // An older start (apply-twice only) that cannot be read from is skipped.
+    if (start == at) {
       if (noSnapshot.empty()) return o.error();
       // The WAL cannot start from scratch and no snapshot it accepts is readable.
       const wal::Error& e = o.error();
@@ -152,12 +153,20 @@ wal::Result<DurableLog::Recovered> DurableLog::open(std::uint64_t replayBehind) 
   out.hardState.set_vote(rec.hardState.vote);
   out.hardState.set_commit(rec.hardState.commit);
   std::vector<raftpb::Entry> entries;
+  std::uint64_t lastTerm = at.term;
   for (const auto& e : rec.entries) {
     if (e.index <= at.index) {
       if (e.index > from) out.alreadyApplied.push_back(fromWal(e));
-    } else {
-      entries.push_back(fromWal(e));
+      continue;
     }
+    // Terms never decrease along a Raft log. A lower term after the snapshot is the stale
+    // suffix of a log that a snapshot from the leader replaced (its entries were written before
+    // the snapshot's marker and never overwritten): dropped, or this member would claim a last
+    // entry older than the committed entries its snapshot holds, and vote for a candidate
+    // lacking them.
+    if (e.term < lastTerm) break;
+    lastTerm = e.term;
+    entries.push_back(fromWal(e));
   }
   if (at.index > 0) (void)storage_.applySnapshot(out.snapshot);
   storage_.setHardState(out.hardState);

@@ -47,8 +47,11 @@ class DurableLog {
     std::vector<std::string> skippedSnapshots;
   };
   /// Opens an existing WAL at the newest snapshot it accepts and loads snapshot, HardState and
-  /// entries into the MemoryStorage. A torn WAL tail is truncated (the WAL traces it); any other
-  /// damage is an error (kCorrupt naming file and offset). `replayBehind` > 0 (apply-twice only):
+  /// entries into the MemoryStorage; entries after the snapshot from the first one whose term is
+  /// lower than its predecessor's (the snapshot's, for the first) are a stale suffix a received
+  /// snapshot replaced and are dropped. A torn WAL tail is truncated (the WAL traces it); any
+  /// other damage is an error (kCorrupt naming file and offset).
+  /// `replayBehind` > 0 (apply-twice only):
   /// open the WAL at an older marker still in it (the newest at or before snapshot index -
   /// `replayBehind`, else the oldest after it) and return in `alreadyApplied` the entries after
   /// snapshot index - `replayBehind` up to the snapshot index.

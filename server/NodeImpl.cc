@@ -72,6 +72,10 @@ Node::Impl::Impl(env::Env& env, NodeConfig config)
   if (cfg_.snapshotCount == 0) {
     throw std::invalid_argument("NodeConfig: snapshotCount must be positive");
   }
+  if (cfg_.heartbeatTicks <= 0 || cfg_.electionTicks <= cfg_.heartbeatTicks) {
+    throw std::invalid_argument(
+        "NodeConfig: heartbeatTicks must be positive and electionTicks greater than it");
+  }
   if (!cfg_.join && cfg_.initialCluster.empty() && !log_.exists()) {
     throw std::invalid_argument(
         "NodeConfig: a new member needs initialCluster (or join for an existing cluster)");
@@ -117,6 +121,7 @@ void Node::Impl::start() {
   serverpb::WalMetadata meta;
   meta.set_member_id(cfg_.id);
   meta.set_cluster_id(clusterId_);
+  meta.set_joined(cfg_.join);
   std::vector<raftpb::Entry> alreadyApplied;
   if (!log_.exists()) {
     std::optional<raftpb::Snapshot> boot;
@@ -141,7 +146,7 @@ void Node::Impl::start() {
     alreadyApplied = std::move(rec->alreadyApplied);
     const bool empty = rec->snapshot.metadata().index() == 0 && rec->hardState.commit() == 0 &&
                        log_.storage().lastIndex() == 0;
-    if (empty && !cfg_.join) {
+    if (empty && !found.joined()) {
       // A crash interrupted the bootstrap after the WAL was created: finish it.
       if (auto e = log_.bootstrap(bootstrapSnapshot())) {
         stop("bootstrap failed: " + e.message());
@@ -181,7 +186,13 @@ void Node::Impl::start() {
   rc.maxUncommittedEntriesSize = std::uint64_t{1} << 30;  // etcd's maxUncommittedEntriesSize
   rc.mutations.commitPreviousTermReplicas = cfg_.bugs.commitPreviousTerm;
   rc.mutations.grantTwoVotesPerTerm = cfg_.bugs.doubleVote;
-  raw_ = std::make_unique<raft::RawNode>(rc);
+  try {
+    raw_ = std::make_unique<raft::RawNode>(rc);
+  } catch (const std::exception& ex) {
+    // The durable state contradicts itself (e.g. a commit index beyond the log): never serve.
+    refuse(std::string("raft state on disk: ") + ex.what());
+    return;
+  }
 
   const raftpb::HardState& hs = log_.storage().hardState();
   env_.tracer.event("node-start", {{"term", hs.term()},
@@ -216,7 +227,9 @@ bool Node::Impl::restoreSnapshot(const raftpb::Snapshot& snap) {
   members_.assign(d);
   // A removed member stays removed, also when it restarts from (or is sent) a snapshot taken
   // after its removal, which no longer holds the configuration change that removed it.
-  if (members_.isRemoved(cfg_.id)) removed_ = true;
+  if (members_.isRemoved(cfg_.id) && !mentions(snap.metadata().conf_state(), cfg_.id)) {
+    removed_ = true;
+  }
   consistentIndex_ = d.consistent_index();
   if (d.cluster_id() != 0) clusterId_ = d.cluster_id();
   snapshotIndex_ = index;
@@ -256,8 +269,8 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
   if (stopped_) return;
   serverpb::PeerMessage pm;
   if (!pm.ParseFromString(payload)) return;  // not ours: the transport never corrupts
-  // A member being removed stays in the outgoing half of the joint configuration until the
-  // configuration is left: its votes and acknowledgements are still needed until then.
+  // Removed, and out of Raft's configuration (not an outgoing voter of a joint one, whose vote
+  // the leave still needs).
   if (members_.isRemoved(from) && !mentions(confState_, from)) {
     serverpb::PeerMessage gone;
     gone.set_removed(true);
@@ -266,7 +279,15 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
   }
   switch (pm.body_case()) {
     case serverpb::PeerMessage::kRaft:
-      (void)raw_->step(pm.raft());
+      try {
+        (void)raw_->step(pm.raft());
+      } catch (const std::exception& ex) {
+        // Raft found its durable state contradicting the leader's (etcd panics: a commit
+        // index beyond the log means acknowledged entries were lost, e.g. by skip-fsync).
+        stop(std::string("raft: ") + ex.what());
+        flushAnswers();
+        return;
+      }
       pump();
       break;
     case serverpb::PeerMessage::kLeaseForward:

@@ -24,6 +24,10 @@
 
 namespace detcd::server {
 
+/// The member behind Node (docs/server.md describes the request path). Invariants: every entry
+/// at or below consistentIndex_ is in store_, and no other; a Ready is persisted before it is
+/// applied and applied before its messages leave; callbacks never run in the middle of a Ready
+/// (respond()); once stopped_ nothing is served and no timer is pending.
 class Node::Impl {
  public:
   Impl(env::Env& env, NodeConfig config);

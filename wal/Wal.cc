@@ -90,7 +90,13 @@ Result<Wal::Opened> Wal::open(env::Disk& disk, const std::string& dir, SnapshotM
       case RecordType::kEntry: {
         auto entry = decodeEntry(frame.data);
         if (!entry) return corrupt(path, frame.offset, "entry record does not parse");
-        if (entry->index <= at.index) return {};  // covered by the snapshot
+        if (entry->index <= at.index) {
+          // Covered by the snapshot, yet it still replaces the suffix read so far: entries after
+          // the snapshot index written before it were overwritten by a later leader and must not
+          // come back (etcd's ReadAll keeps them; a node would then vote with a stale last term).
+          rec.entries.clear();
+          return {};
+        }
         const std::uint64_t position = entry->index - at.index - 1;
         if (position > rec.entries.size()) {
           return corrupt(path, frame.offset,

@@ -611,6 +611,36 @@ TEST(NodeTest, ABootstrapInterruptedAfterTheWalWasCreatedIsFinishedOnRestart) {
   EXPECT_TRUE(c.put(1, "a", "1").status.ok());
 }
 
+TEST(NodeTest, AJoinerRestartedWithoutJoinNeverBootstrapsANewCluster) {
+  SimCluster c(20, 1);
+  c.startAll();
+  ASSERT_EQ(c.waitForLeader(), 1u);
+  c.startJoining(2);  // never added: it hears from nobody
+  c.run(1s);
+  c.host(2).crash();
+  c.config(2).join = false;
+  c.config(2).initialCluster = {{2, "n2", ""}};
+  c.host(2).restart();
+  c.run(5s);
+  EXPECT_NE(c.node(2)->status().role, "leader");
+  EXPECT_TRUE(c.node(2)->status().voters.empty());
+}
+
+TEST(NodeTest, InvalidConfigsThrowBeforeTouchingTheDisk) {
+  {
+    SimCluster c(26, 1);
+    c.config(1).electionTicks = 1;  // not above heartbeatTicks
+    EXPECT_THROW(c.host(1).start(), std::invalid_argument);
+    EXPECT_FALSE(c.host(1).disk().exists("member"));
+  }
+  {
+    SimCluster c(27, 1);
+    c.config(1).initialCluster.clear();  // bootstrapping needs the initial cluster
+    EXPECT_THROW(c.host(1).start(), std::invalid_argument);
+    EXPECT_FALSE(c.host(1).disk().exists("member"));
+  }
+}
+
 TEST(NodeTest, FsyncFailureStopsTheNodeForGood) {
   SimCluster c(14, 3);
   c.startAll();

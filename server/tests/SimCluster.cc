@@ -16,8 +16,8 @@ class SimCluster::NodeProcess final : public sim::Process {
   Node node;
 };
 
-SimCluster::SimCluster(std::uint64_t seed, std::size_t members, NodeConfig base)
-    : sim_(seed, sim::SimulationOptions{0.0, 0.0}) {
+SimCluster::SimCluster(std::uint64_t seed, std::size_t members, NodeConfig base, bool buggify)
+    : sim_(seed, buggify ? sim::SimulationOptions{} : sim::SimulationOptions{0.0, 0.0}) {
   std::vector<InitialMember> initial;
   for (std::uint64_t id = 1; id <= members; ++id) {
     initial.push_back({id, fmt::format("n{}", id), ""});

@@ -27,8 +27,9 @@ struct Outcome {
 class SimCluster {
  public:
   /// `members` voters with IDs 1..members, each with `base` (id, name, initial cluster filled
-  /// in). Hosts are added but not started.
-  SimCluster(std::uint64_t seed, std::size_t members, NodeConfig base = {});
+  /// in). Hosts are added but not started. `buggify`: the simulation's buggify points (e.g. the
+  /// WAL's early segment cuts) are on with its default rates; off otherwise.
+  SimCluster(std::uint64_t seed, std::size_t members, NodeConfig base = {}, bool buggify = false);
   ~SimCluster();
 
   sim::Simulation& sim() { return sim_; }

@@ -138,6 +138,20 @@ TEST_F(WalTest, LaterEntriesReplaceAConflictingSuffix) {
   EXPECT_EQ(opened->recovered.entries, expected);
 }
 
+TEST_F(WalTest, AnOverwriteAtOrBelowTheSnapshotStillDropsTheOldSuffix) {
+  auto wal = create();
+  ASSERT_FALSE(wal->save(makeEntries(1, 10, 1), HardState{1, 1, 3}));
+  // A term-2 leader overwrites from index 4; the member applies up to 6 and snapshots there.
+  ASSERT_FALSE(wal->save(makeEntries(4, 3, 2), HardState{2, 2, 6}));
+  ASSERT_FALSE(wal->saveSnapshotMarker({6, 2}));
+  wal.reset();
+  // Entries 7..10 of term 1 were replaced: they must not follow the snapshot (a member would
+  // otherwise claim a last entry it no longer has when voting).
+  auto opened = open({6, 2});
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  EXPECT_TRUE(opened->recovered.entries.empty());
+}
+
 TEST_F(WalTest, AppendRejectsNonContiguousEntries) {
   auto wal = create();
   ASSERT_FALSE(wal->append(makeEntries(1, 3, 1)));
