@@ -14,14 +14,103 @@ namespace {
 // Steps every window probe may take at least.
 constexpr uint64_t kMinProbeSteps = 100000;
 
-// Explains the violation `failed` found in `group` (whose ops are `locals`).
+// The history `locals` cut at event position `cut` (eventsOf order, a
+// return): the ops invoked before it; those still pending then may or may not
+// have taken effect before it, and nothing after it matters, so they become
+// optional, unobserved, ending there.
+struct Cut {
+  std::vector<Operation> ops;
+  std::vector<size_t> locals;  // cut op -> its index in locals
+  std::vector<char> pending;   // cut op -> was pending at the cut (optional)
+};
+
+Cut cutAt(const std::vector<Operation>& locals, const std::vector<Event>& events,
+          const std::vector<size_t>& callPos, const std::vector<size_t>& returnPos, size_t cut) {
+  Cut c;
+  for (size_t i = 0; i < locals.size(); ++i) {
+    if (callPos[i] > cut) continue;
+    Operation op = locals[i];
+    c.pending.push_back(returnPos[i] > cut);
+    if (c.pending.back()) {
+      op.outcome = Outcome::kInfo;
+      op.returnTime = events[cut].time;
+    }
+    c.ops.push_back(std::move(op));
+    c.locals.push_back(i);
+  }
+  return c;
+}
+
+// Runs a search of `ops` on a copy of `budget` capped at `cap` more steps,
+// then charges the steps to `budget`. kLimit with `capped` set when the cap
+// (not a limit of the whole check) ended it.
+SearchResult cappedSearch(const std::vector<Operation>& ops, std::vector<char> optional,
+                          const Model& model, Budget& budget, uint64_t cap, bool& capped) {
+  Budget probe = budget;
+  uint64_t limit = probe.steps + cap;
+  if (probe.maxSteps == 0 || probe.maxSteps > limit) probe.maxSteps = limit;
+  SearchResult r = search(ops, model, probe, std::move(optional));
+  budget.steps = probe.steps;
+  budget.peakMemo = probe.peakMemo;
+  bool globalLimit = probe.exhausted == Budget::kTimeLimit ||
+                     (budget.maxSteps != 0 && budget.steps >= budget.maxSteps);
+  capped = r.status == Status::kLimit && !globalLimit;
+  if (r.status == Status::kLimit && globalLimit) budget.exhausted = probe.exhausted;
+  return r;
+}
+
+// Where a violation starts, when the unpruned search (whose frontier says
+// it) is hopeless: the first return event at which the history cut there
+// (cutAt) has no linearization, found by binary search with pruned searches
+// (a cut that is linearizable stays so when cut earlier; the whole history,
+// and so its cut at the last return, is known to fail). Sets `frontier`, `order` (a
+// linearization of the longest linearizable cut, indices into locals) and
+// `exact` (false when a probe ran out of steps: the position given still
+// fails, but an earlier one may).
+void culpritByCuts(const std::vector<Operation>& locals, const Model& model, Budget& budget,
+                   uint64_t cap, int64_t& frontier, std::vector<size_t>& order, bool& exact) {
+  std::vector<Event> events = eventsOf(locals);
+  std::vector<size_t> callPos(locals.size()), returnPos(locals.size(), events.size());
+  std::vector<size_t> returns;
+  for (size_t p = 0; p < events.size(); ++p) {
+    (events[p].isReturn ? returnPos : callPos)[events[p].op] = p;
+    if (events[p].isReturn) returns.push_back(p);
+  }
+  frontier = static_cast<int64_t>(events.size());
+  exact = true;
+  size_t lo = 0, hi = returns.size();  // cuts before returns[lo] pass; returns[hi - 1] fails
+  while (lo + 1 < hi) {
+    size_t mid = lo + (hi - lo - 1) / 2;
+    Cut c = cutAt(locals, events, callPos, returnPos, returns[mid]);
+    bool capped = false;
+    SearchResult r = cappedSearch(c.ops, c.pending, model, budget, cap, capped);
+    if (r.status == Status::kLinearizable) {
+      lo = mid + 1;
+      order.clear();
+      for (size_t j : r.order) order.push_back(c.locals[j]);
+    } else if (r.status == Status::kViolation) {
+      hi = mid + 1;
+    } else {
+      exact = false;
+      if (!capped) break;  // the whole check's limit: keep what is proven
+      lo = mid + 1;  // unknown: only a proven failure moves `hi`
+    }
+  }
+  if (!returns.empty()) frontier = static_cast<int64_t>(returns[hi - 1]);
+}
+
+// Explains a violation in `group` (whose ops are `locals`): `frontier` is the
+// event position of the first return no configuration gets past, `frontierOrder`
+// a linearization of what comes before it (indices into locals), `failedSteps`
+// the steps of the search that proved it (probes get a multiple of them).
 Violation explain(const std::vector<Operation>& all, const std::vector<size_t>& group,
-                  const std::vector<Operation>& locals, const Search& failed,
+                  const std::vector<Operation>& locals, int64_t frontier,
+                  const std::vector<size_t>& frontierOrder, uint64_t failedSteps,
                   const Model& model, Budget& budget) {
   Violation v;
   v.group = model.groupName(all, group);
   std::vector<Event> events = eventsOf(locals);
-  size_t culpritPos = static_cast<size_t>(std::max<int64_t>(failed.frontier(), 0));
+  size_t culpritPos = static_cast<size_t>(std::max<int64_t>(frontier, 0));
   std::vector<size_t> callPos(locals.size()), returnPos(locals.size(), events.size());
   for (size_t p = 0; p < events.size(); ++p) {
     (events[p].isReturn ? returnPos : callPos)[events[p].op] = p;
@@ -29,29 +118,15 @@ Violation explain(const std::vector<Operation>& all, const std::vector<size_t>& 
   for (size_t i = 0; i < locals.size(); ++i) {
     if (callPos[i] < culpritPos) v.prefix.push_back(group[i]);
   }
-  for (size_t j : failed.frontierOrder()) v.linearization.push_back(group[j]);
+  for (size_t j : frontierOrder) v.linearization.push_back(group[j]);
   if (culpritPos >= events.size()) return v;
   size_t culprit = events[culpritPos].op;
   v.culprit = group[culprit];
 
-  // The failing prefix: ops invoked up to the culprit's return. Ops still
-  // pending then may or may not have taken effect before it, and nothing
-  // after it matters: they become optional, unobserved, ending there.
-  Timestamp cut = events[culpritPos].time;
-  std::vector<Operation> failing;
-  std::vector<size_t> failingLocals;
-  std::vector<char> pending;
-  for (size_t i = 0; i < locals.size(); ++i) {
-    if (callPos[i] > culpritPos) continue;
-    Operation op = locals[i];
-    pending.push_back(returnPos[i] > culpritPos);
-    if (pending.back()) {
-      op.outcome = Outcome::kInfo;
-      op.returnTime = cut;
-    }
-    failing.push_back(std::move(op));
-    failingLocals.push_back(i);
-  }
+  Cut cut = cutAt(locals, events, callPos, returnPos, culpritPos);
+  const std::vector<Operation>& failing = cut.ops;
+  const std::vector<size_t>& failingLocals = cut.locals;
+  const std::vector<char>& pending = cut.pending;
   // Smallest window: the first s ops lose their observed results and become
   // optional (each may or may not have taken effect within its interval).
   // Relaxing more never breaks linearizability, so binary search the largest
@@ -66,19 +141,14 @@ Violation explain(const std::vector<Operation>& all, const std::vector<size_t>& 
     // A probe may not take much longer than the search that found the
     // violation; one that runs out counts as "passes", which can only make
     // the window larger, never wrong (`fails` moves only on proof).
-    Budget probe = budget;
-    uint64_t limit = probe.steps + std::max<uint64_t>(kMinProbeSteps, 4 * failed.steps());
-    if (probe.maxSteps == 0 || probe.maxSteps > limit) probe.maxSteps = limit;
-    Status status = search(h, model, probe, std::move(optional)).status;
-    budget.steps = probe.steps;
-    budget.peakMemo = probe.peakMemo;
-    bool globalLimit = probe.exhausted == Budget::kTimeLimit ||
-                       (budget.maxSteps != 0 && budget.steps >= budget.maxSteps);
-    if (status == Status::kLimit && !globalLimit) {
+    bool capped = false;
+    Status status = cappedSearch(h, std::move(optional), model, budget,
+                                 std::max<uint64_t>(kMinProbeSteps, 4 * failedSteps), capped)
+                        .status;
+    if (capped) {
       v.windowMinimal = false;
       return Status::kLinearizable;
     }
-    budget.exhausted = probe.exhausted;
     return status;
   };
   size_t fails = 0, passes = failing.size();
@@ -185,21 +255,38 @@ CheckResult checkLinearizability(const History& history, const Model& model,
     result.verdict = Verdict::kNotLinearizable;
     result.reason = name.empty() ? "no linearization" : name + " has no linearization";
     if (options.explain) {
-      // Doom pruning ends configurations before their furthest return, so
-      // the frontier the explanation starts from comes from a search of the
-      // failing group without it (as costly as before that pruning).
+      // Doom, progress and order pruning end configurations before their
+      // furthest return, so the frontier the explanation starts from comes
+      // from a search of the failing group without them. When that one is
+      // hopeless (etcd histories with unknown-outcome writes), it comes from
+      // a binary search over cut points with pruned searches instead.
       budget.exhausted.clear();
+      uint64_t prunedSteps = searches[*failed]->steps();
+      uint64_t cap = std::max<uint64_t>(kMinProbeSteps, 4 * prunedSteps);
       budget.memoInUse -= searches[*failed]->bytes();
       searches[*failed] = std::make_unique<Search>(locals[*failed], model, std::vector<char>{},
                                                    /*pruneDoomed=*/false);
-      std::optional<Status> full = searches[*failed]->run(budget, 0);
-      assert(*full != Status::kLinearizable);  // the pruned search proved a violation
-      if (*full == Status::kLimit) {  // the verdict stands, unexplained
+      std::optional<Status> full = searches[*failed]->run(budget, cap);
+      assert(full != Status::kLinearizable);  // the pruned search proved a violation
+      int64_t frontier = searches[*failed]->frontier();
+      std::vector<size_t> order = searches[*failed]->frontierOrder();
+      uint64_t failedSteps = searches[*failed]->steps();
+      bool exact = true;
+      if (!full) {
+        budget.memoInUse -= searches[*failed]->bytes();
+        searches[*failed].reset();
+        culpritByCuts(locals[*failed], model, budget, cap, frontier, order, exact);
+        failedSteps = prunedSteps;
+      }
+      if (full == Status::kLimit || !budget.timeOrStepsLeft()) {
+        // the verdict stands, unexplained
         result.violation = Violation{};
         result.violation->group = name;
         result.violation->partial = true;
       } else {
-        result.violation = explain(ops, group, locals[*failed], *searches[*failed], model, budget);
+        result.violation = explain(ops, group, locals[*failed], frontier, order, failedSteps,
+                                   model, budget);
+        result.violation->partial = result.violation->partial || !exact;
       }
       result.violation->internal = std::move(internal);
       const Violation& v = *result.violation;

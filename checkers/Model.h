@@ -77,8 +77,10 @@ class ModelInstance {
   /// effect, when taking effect leaves progress() unchanged (etcd: a lease
   /// revoke that deletes no key changes only the lease set, which only
   /// requests naming that lease see); nullopt when any op may. Once all of
-  /// them are linearized, the search does not linearize `op` (like a no-op:
-  /// dropping it from a linearization leaves a valid one). Default: nullopt.
+  /// them that must happen are linearized, the search does not linearize
+  /// `op`: take a linearization that does; leaving `op` out, and with it the
+  /// observers that need not happen (whose effect then differs), gives
+  /// another, since no other op can tell the states apart. Default: nullopt.
   virtual std::optional<std::vector<uint32_t>> observers(uint32_t /*op*/) const {
     return std::nullopt;
   }

@@ -154,7 +154,7 @@ class Search {
       if (!observers) continue;
       unseen_[i] = 0;
       for (uint32_t o : *observers) {
-        if (o == i) continue;
+        if (o == i || !mustHappen(o)) continue;
         watched_[o].push_back(i);
         ++unseen_[i];
       }
@@ -345,9 +345,10 @@ class Search {
         // linearized now: dropping it from any linearization leaves a valid
         // one, so (set + op, state) succeeds only if (set, state) does.
         if (next == state_ && mayNeverHappen(op)) next = kInvalidState;
-        // Likewise when no op that could tell is left (ModelInstance::observers).
-        if (next != kInvalidState && unseen_[op] == 0 &&
-            instance_->progress(next) == instance_->progress(state_)) {
+        // Likewise when no op that must happen and could tell is left
+        // (ModelInstance::observers).
+        if (next != kInvalidState && next != state_ &&
+            unseen_[op] == 0 && instance_->progress(next) == instance_->progress(state_)) {
           next = kInvalidState;
         }
         if (next != kInvalidState && pruneOverdue_ && next != state_ && overdue(next, op)) {
