@@ -302,7 +302,9 @@ void WatchHub::syncOne(int64_t stream, Stream& s, Watcher& w) {
   if (moreRev != 0) {
     w.nextRev = moreRev;
   } else {
-    w.nextRev = cur + 1;
+    // Caught up; a watcher whose start revision is still in the future keeps it (etcd's
+    // minRev), which happens when a restore moved a future watcher back to unsynced.
+    w.nextRev = std::max(w.nextRev, cur + 1);
     setSynced(stream, w, true);
   }
 }

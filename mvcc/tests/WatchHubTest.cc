@@ -227,6 +227,21 @@ TEST_F(WatchHubTest, FutureStartRevisionWaitsForIt) {
   EXPECT_EQ(out[0].events(0).kv().mod_revision(), 4);
 }
 
+TEST_F(WatchHubTest, FutureStartRevisionSurvivesARestoreOfAnOlderState) {
+  // A member behind the cluster restores a snapshot that is still before the watcher's start
+  // (swarm seed 280): the watcher must keep waiting for its start revision.
+  watch(createReq("k", "", 6));
+  mustPut(store_, "k", "1");  // 2
+  hub_.restored();
+  hub_.syncWatchers();
+  EXPECT_TRUE(hub_.drain(stream_).empty());
+  for (int i = 0; i < 5; ++i) mustPut(store_, "k", std::to_string(i));  // 3..7
+  auto out = hub_.drain(stream_);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].events(0).kv().mod_revision(), 6);
+  EXPECT_EQ(out[1].events(0).kv().mod_revision(), 7);
+}
+
 TEST_F(WatchHubTest, CancelStopsEventsAndUnknownIdsAreIgnored) {
   const int64_t id = watch(createReq("k"));
   hub_.handle(stream_, cancelReq(id));
