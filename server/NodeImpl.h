@@ -126,11 +126,15 @@ class Node::Impl {
   void handleLeaseAnswer(const serverpb::LeaseForwardAnswer& a);
   using KeepAliveDone =
       std::function<void(const mvcc::Status&, const etcdserverpb::LeaseKeepAliveResponse&)>;
-  /// A keep-alive on this leader's primary lessor. For a lease that expired but whose revoke is
+  /// A keep-alive on this leader's primary lessor, after a ReadIndex round confirms leadership
+  /// (etcd 3.5's ensureLeadership; "request timed out" on a deposed leader). For a lease that
+  /// expired but whose revoke is
   /// not applied yet, `done` runs when the revoke applies (TTL 0) or leadership is lost
   /// ("not leader"): etcd's Renew waits for the revoke, so a client never hears "not found"
   /// while the lease's keys still exist.
   void keepAliveOnLeader(const etcdserverpb::LeaseKeepAliveRequest& req, KeepAliveDone done);
+  /// keepAliveOnLeader's renewal once leadership is confirmed.
+  void renewOnLeader(const etcdserverpb::LeaseKeepAliveRequest& req, KeepAliveDone done);
   /// Answers the keep-alives waiting for lease `id`'s revoke (it has just been applied).
   void answerExpiredKeepAlives(std::int64_t id);
   /// Fails every waiting keep-alive with `st` (leadership lost, node stopped).

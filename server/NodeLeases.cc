@@ -45,6 +45,17 @@ void Node::Impl::onLeaseCheck() {
 
 void Node::Impl::keepAliveOnLeader(const etcdserverpb::LeaseKeepAliveRequest& req,
                                    KeepAliveDone done) {
+  // Confirm leadership first (a ReadIndex round, as etcd 3.5's ensureLeadership does): a deposed
+  // leader that has not noticed yet would otherwise renew a lease its successor already revoked.
+  linearizableRead([this, req, done = std::move(done)](const mvcc::Status& confirmed) mutable {
+    if (!confirmed.ok()) return done(confirmed, {});
+    if (!isLeader()) return done(errors::notLeader(), {});
+    renewOnLeader(req, std::move(done));
+  });
+}
+
+void Node::Impl::renewOnLeader(const etcdserverpb::LeaseKeepAliveRequest& req,
+                               KeepAliveDone done) {
   etcdserverpb::LeaseKeepAliveResponse resp;
   mvcc::Status st = store_.leaseKeepAlive(req, env_.clock.now().count(), &resp);
   if (st.ok() && resp.ttl() > 0) {
