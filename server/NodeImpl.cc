@@ -479,7 +479,9 @@ void Node::Impl::applyConfChange(const raftpb::Entry& e) {
   }
   if (st.ok()) {
     members_.apply(cc, ctx.member());
-    if (!mentions(confState_, cfg_.id)) removed_ = true;
+    // Removed once its removal applied and the configuration no longer needs it. A member that
+    // joins replays configurations from before its addition: those do not mention it either.
+    if (members_.isRemoved(cfg_.id) && !mentions(confState_, cfg_.id)) removed_ = true;
   }
   waits_.trigger(ctx.request_id(), st);
 }

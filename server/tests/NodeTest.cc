@@ -313,6 +313,31 @@ TEST(NodeTest, MemberAddJoinsAndMemberRemoveStopsTheMember) {
   EXPECT_EQ(c.node(4)->status().stopReason, "removed from the cluster");
 }
 
+TEST(NodeTest, AJoinerReplayingAnEarlierRemovalKeepsRunning) {
+  // The joiner learns the log from its start (no snapshot yet), including the removal of n3,
+  // whose configuration does not mention the joiner either: that is not its own removal
+  // (swarm seed 312: the joiner stopped and the cluster lost its quorum).
+  SimCluster c(9, 3);
+  c.startAll();
+  const auto leader = c.waitForLeader();
+  const std::uint64_t other = leader == 3 ? 2 : 3;
+  auto rm = c.request<etcdserverpb::MemberRemoveResponse>(
+      leader, [other](Node& n, Node::Callback<etcdserverpb::MemberRemoveResponse> cb) {
+        n.memberRemove(other, cb);
+      });
+  ASSERT_TRUE(rm.done && rm.status.ok()) << rm.status.message;
+  c.runUntil([] { return false; }, 1s);  // the joint configuration is left
+  auto add = c.request<etcdserverpb::MemberAddResponse>(
+      leader, [](Node& n, Node::Callback<etcdserverpb::MemberAddResponse> cb) {
+        n.memberAdd(4, "", false, cb);
+      });
+  ASSERT_TRUE(add.done && add.status.ok()) << add.status.message;
+  c.startJoining(4);
+  ASSERT_TRUE(c.runUntil([&] { return c.node(4)->status().appliedIndex >= 5; }, 10s));
+  EXPECT_FALSE(c.node(4)->stopped()) << c.node(4)->status().stopReason;
+  ASSERT_TRUE(c.put(leader, "a", "1").status.ok());
+}
+
 TEST(NodeTest, LeasesGrantKeepAliveThroughAFollowerAndExpireByTheLeader) {
   SimCluster c(9, 3);
   c.startAll();
