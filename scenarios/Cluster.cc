@@ -69,6 +69,8 @@ server::NodeConfig Cluster::configFor(std::uint64_t id, bool join) const {
   config.checkQuorum = c.checkQuorum;
   config.snapshotCount = c.snapshotCount;
   config.snapshotCatchUpEntries = c.snapshotCatchUpEntries;
+  config.maxSizePerMsg = c.maxSizePerMsg;
+  config.maxInflightMsgs = c.maxInflightMsgs;
   // etcd: 5 s + 2 × election timeout; shorter than the clients' own timeout would be useless.
   config.requestTimeout = Nanos{5'000'000'000} + 2 * c.electionTicks * c.tick;
   // Small segments so that runs of a few thousand entries cut and release segments.

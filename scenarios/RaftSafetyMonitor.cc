@@ -106,6 +106,14 @@ void RaftSafetyMonitor::onRaftState(env::Nanos time, env::NodeId node,
   std::uint64_t commit = 0;
   if (traceField(fields, "commit", &commit)) {
     NodeState& s = nodes_[node];
+    if (role == "leader" && commit > s.commit && s.started) {
+      // The member traces the entries it applies before the state that committed them.
+      if (s.lastApplied == commit) {
+        checkLeaderCommit(time, node, term, commit, s.lastAppliedTerm);
+      } else {
+        s.leaderCommits[commit] = term;
+      }
+    }
     if (commit < s.commit) {
       violate(time, "commit-monotonic", {node},
               fmt::format("n{}'s commit index went from {} back to {}", node, s.commit, commit));
@@ -133,6 +141,11 @@ void RaftSafetyMonitor::onApply(env::Nanos time, env::NodeId node,
                         s.lastApplied));
   }
   s.lastApplied = std::max(s.lastApplied, index);
+  s.lastAppliedTerm = term;
+  if (auto lc = s.leaderCommits.find(index); lc != s.leaderCommits.end()) {
+    checkLeaderCommit(time, node, lc->second, index, term);
+  }
+  s.leaderCommits.erase(s.leaderCommits.begin(), s.leaderCommits.upper_bound(index));
   auto [it, inserted] = applied_.emplace(index, Applied{term, hash, node});
   const Applied& first = it->second;
   if (!inserted && (first.term != term || first.hash != hash)) {
@@ -141,6 +154,16 @@ void RaftSafetyMonitor::onApply(env::Nanos time, env::NodeId node,
                         "hash {})",
                         index, first.node, first.term, first.hash, node, term, hash));
   }
+}
+
+void RaftSafetyMonitor::checkLeaderCommit(env::Nanos time, env::NodeId node,
+                                          std::uint64_t leaderTerm, std::uint64_t index,
+                                          std::uint64_t entryTerm) {
+  if (entryTerm == leaderTerm) return;
+  violate(time, "leader-commit-rule", {node},
+          fmt::format("n{} as leader of term {} committed index {}, an entry of term {}, by "
+                      "counting replicas (Raft §5.4.2)",
+                      node, leaderTerm, index, entryTerm));
 }
 
 void RaftSafetyMonitor::violate(env::Nanos time, std::string rule, std::vector<env::NodeId> nodes,

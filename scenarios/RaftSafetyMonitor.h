@@ -36,7 +36,11 @@ struct SafetyViolation {
 ///    consistent index exists to prevent exactly this);
 ///  - commit index never decreasing on a member within one incarnation ("raft-state" and
 ///    "node-start" commit; a member's commit index is only volatile state, so a restart may
-///    lower it).
+///    lower it);
+///  - the leader's commit rule (§5.4.2, Figure 8): a leader advances its commit index only to
+///    an entry of its own term — a "raft-state" of a leader in term T raising its commit to c,
+///    then that member's "apply" of index c with a term other than T. (Old-term entries are
+///    committed only together with a later entry of the leader's term.)
 /// Events it reads (server/Node.h's trace): "node-start" {term, commit, applied, snapshot},
 /// "raft-state" {term, vote, role, leader, commit, last}, "apply" {index, term, hash},
 /// "snapshot-restore" {index}; from hosts (sim/Host.cc): "start", "crash". Others are ignored.
@@ -62,6 +66,10 @@ class RaftSafetyMonitor {
     bool started = false;  ///< "node-start" seen in this incarnation
     /// Lowest index applied in this incarnation before its "node-start" (0: none).
     std::uint64_t appliedBeforeStart = 0;
+    /// Commit indexes this member raised as leader, with the term it led: each entry there
+    /// must turn out to be of that term when the member applies it.
+    std::map<std::uint64_t, std::uint64_t> leaderCommits;
+    std::uint64_t lastAppliedTerm = 0;  ///< term of the entry at lastApplied
   };
   struct Applied {
     std::uint64_t term = 0;
@@ -69,6 +77,10 @@ class RaftSafetyMonitor {
     env::NodeId node = 0;
   };
 
+  /// Reports a leader of `leaderTerm` that committed `index`, an entry of `entryTerm`, unless
+  /// the terms are equal.
+  void checkLeaderCommit(env::Nanos time, env::NodeId node, std::uint64_t leaderTerm,
+                         std::uint64_t index, std::uint64_t entryTerm);
   void violate(env::Nanos time, std::string rule, std::vector<env::NodeId> nodes,
                std::string message);
   void onRaftState(env::Nanos time, env::NodeId node,

@@ -22,6 +22,10 @@ struct ClusterSpec {
   std::uint64_t snapshotCatchUpEntries = 5'000;
   bool preVote = true;
   bool checkQuorum = true;
+  /// Raft flow control (server::NodeConfig): bytes of entries per append message, appends in
+  /// flight per follower.
+  std::uint64_t maxSizePerMsg = std::uint64_t{1} << 20;
+  std::uint64_t maxInflightMsgs = 512;
   /// Network latency between members, uniform in [min, max].
   env::Nanos latencyMin{500'000};
   env::Nanos latencyMax{2'000'000};

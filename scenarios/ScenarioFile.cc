@@ -189,11 +189,11 @@ constexpr std::array<std::string_view, 9> kTopKeys = {
     "name",           "description", "cluster", "workload",       "duration",
     "liveness-bound", "faults",      "checks",  "expect-refusal",
 };
-constexpr std::array<std::string_view, 10> kClusterKeys = {
-    "members",        "election-ticks", "heartbeat-ticks",
-    "tick",           "snapshot-count", "snapshot-catch-up-entries",
-    "pre-vote",       "check-quorum",   "latency",
-    "client-latency",
+constexpr std::array<std::string_view, 12> kClusterKeys = {
+    "members",        "election-ticks",   "heartbeat-ticks",
+    "tick",           "snapshot-count",   "snapshot-catch-up-entries",
+    "pre-vote",       "check-quorum",     "max-size-per-msg",
+    "max-inflight-msgs", "latency",        "client-latency",
 };
 constexpr std::array<std::string_view, 7> kWorkloadKeys = {
     "clients", "rate", "keys", "request-timeout", "watchers", "lease-ttl", "mix",
@@ -293,6 +293,14 @@ void readCluster(const YAML::Node& node, ClusterSpec& c) {
   if (auto v = f.get("snapshot-catch-up-entries")) {
     c.snapshotCatchUpEntries = static_cast<std::uint64_t>(integer(
         *v, f.label("snapshot-catch-up-entries"), 1, std::numeric_limits<std::int64_t>::max()));
+  }
+  if (auto v = f.get("max-size-per-msg")) {
+    c.maxSizePerMsg = static_cast<std::uint64_t>(
+        integer(*v, f.label("max-size-per-msg"), 1, std::numeric_limits<std::int64_t>::max()));
+  }
+  if (auto v = f.get("max-inflight-msgs")) {
+    c.maxInflightMsgs =
+        static_cast<std::uint64_t>(integer(*v, f.label("max-inflight-msgs"), 1, 1 << 20));
   }
   if (auto v = f.get("pre-vote")) c.preVote = boolean(*v, f.label("pre-vote"));
   if (auto v = f.get("check-quorum")) c.checkQuorum = boolean(*v, f.label("check-quorum"));
@@ -828,6 +836,8 @@ std::string writeScenario(const Scenario& s) {
   out << YAML::Key << "snapshot-catch-up-entries" << YAML::Value << c.snapshotCatchUpEntries;
   out << YAML::Key << "pre-vote" << YAML::Value << (c.preVote ? "true" : "false");
   out << YAML::Key << "check-quorum" << YAML::Value << (c.checkQuorum ? "true" : "false");
+  out << YAML::Key << "max-size-per-msg" << YAML::Value << c.maxSizePerMsg;
+  out << YAML::Key << "max-inflight-msgs" << YAML::Value << c.maxInflightMsgs;
   writeRange(out, "latency", c.latencyMin, c.latencyMax);
   writeRange(out, "client-latency", c.clientLatencyMin, c.clientLatencyMax);
   out << YAML::EndMap;

@@ -50,6 +50,11 @@ struct NodeConfig {
   /// more than this many entries behind the commit index (etcd's maxGapBetweenApplyAndCommitIndex).
   std::uint64_t maxApplyGap = 5'000;
   std::uint64_t maxRequestBytes = 1'572'864;  ///< etcd's --max-request-bytes (1.5 MiB)
+  /// Raft flow control (etcd's constants maxSizePerMsg, 1 MiB, and maxInflightMsgs, 512): bytes
+  /// of entries per append message (at least one entry goes) and appends in flight per
+  /// follower. The simulator's swarm draws small values to vary how logs are replicated.
+  std::uint64_t maxSizePerMsg = std::uint64_t{1} << 20;
+  std::uint64_t maxInflightMsgs = 512;
   int maxTxnOps = 128;                        ///< etcd's --max-txn-ops
   /// Interval of the leader's expired-lease check (etcd: 500 ms), of watcher catch-up (etcd's
   /// syncWatchers: 100 ms) and of progress notifications (etcd: 10 min).

@@ -180,6 +180,8 @@ void Node::Impl::start() {
   rc.checkQuorum = cfg_.checkQuorum;
   rc.preVote = cfg_.preVote;
   rc.randomSeed = env_.seed;
+  rc.maxSizePerMsg = cfg_.maxSizePerMsg;
+  rc.maxInflightMsgs = static_cast<std::size_t>(cfg_.maxInflightMsgs);
   // Bounded apply work per Ready (and kReadiesPerTurn per turn) keeps the loop responsive while
   // a member catches up; the applied index then trails the commit index for a while.
   rc.maxCommittedSizePerReady = 64 << 10;

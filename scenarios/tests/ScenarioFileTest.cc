@@ -465,6 +465,8 @@ cluster:
   snapshot-catch-up-entries: 5000
   pre-vote: true
   check-quorum: true
+  max-size-per-msg: 1048576
+  max-inflight-msgs: 512
   latency: [500us, 2ms]
   client-latency: [100us, 500us]
 workload:
