@@ -349,7 +349,8 @@ class Search {
             unseen_[op] == 0 && instance_->progress(next) == instance_->progress(state_)) {
           next = kInvalidState;
         }
-        if (next != kInvalidState && pruneOverdue_ && next != state_ && overdue(next, op)) {
+        if (next != kInvalidState && pruneOverdue_ && next != state_ &&
+            (overdue(next, op) || instance_->contradicted(next))) {
           next = kInvalidState;
         }
         if (next != kInvalidState) {
