@@ -120,7 +120,9 @@ EtcdRequest randomRequest(const std::vector<int64_t>& granted, int64_t& nextLeas
                 : f <= 3 ? RequestOp::Kind::kPut : RequestOp::Kind::kDeleteRange;
     r.op.key = std::string(1, static_cast<char>('a' + *rc::gen::inRange(0, 2)));
     r.op.value = std::to_string(*rc::gen::inRange(0, 3));
-    if (r.op.kind == RequestOp::Kind::kPut && *rc::gen::inRange(0, 2) == 0) r.op.lease = someLease();
+    if (r.op.kind == RequestOp::Kind::kPut && *rc::gen::inRange(0, 2) == 0) {
+      r.op.lease = someLease();
+    }
   }
   return r;
 }
