@@ -206,6 +206,35 @@ void BM_EtcdModelGenerated(benchmark::State& state) {
 }
 BENCHMARK(BM_EtcdModelGenerated)->Args({5, 1000})->Args({20, 5000})->Unit(benchmark::kMillisecond);
 
+// Simulator histories (detcd-sim run scenarios/<name>.yaml --seed 1, in
+// checkers/testdata) with unknown outcomes and lease expiries, under the
+// scenario checks' step limit (linearizabilityMaxSteps, 5 M).
+void simHistory(benchmark::State& state, const std::string& name) {
+  static std::map<std::string, History> cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) {
+    it = cache.emplace(name, readHistoryFile(std::string(DETCD_CHECKERS_TESTDATA) + "/" + name,
+                                             Format::kDetcd))
+             .first;
+  }
+  EtcdModel model;
+  CheckOptions options = verdictOnly();
+  options.maxSteps = 5'000'000;
+  CheckResult last;
+  for (auto _ : state) last = checkLinearizability(it->second, model, options);
+  state.SetLabel(last.verdict == Verdict::kLinearizable      ? "linearizable"
+                 : last.verdict == Verdict::kNotLinearizable ? "NOT linearizable"
+                                                             : "unknown: " + last.reason);
+  state.counters["steps"] = static_cast<double>(last.steps);
+  state.counters["peak_memo_MiB"] = static_cast<double>(last.peakMemoBytes) / (1 << 20);
+}
+BENCHMARK_CAPTURE(simHistory, leader_isolated_nolease, "sim-leader-isolated-nolease.jsonl")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(simHistory, rolling_crash, "sim-rolling-crash.jsonl")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(simHistory, clock_drift_leases, "sim-clock-drift-leases.jsonl")
+    ->Unit(benchmark::kMillisecond)->Iterations(1);
+
 }  // namespace
 }  // namespace detcd::checkers
 

@@ -313,6 +313,13 @@ class EtcdInstance : public ModelInstance {
     bounds_.clear();
     for (const Operation& op : ops) bounds_.push_back(revisionBound(op));
     orderLeaseRevokes(ops);
+    collectObservations(ops);
+  }
+
+  bool contradicted(uint32_t state) override {
+    if (state >= contradicted_.size()) contradicted_.resize(state + 1, -1);
+    if (contradicted_[state] < 0) contradicted_[state] = contradicts(states_.get(state)) ? 1 : 0;
+    return contradicted_[state] != 0;
   }
 
   uint32_t initialState() override { return states_.intern(EtcdState{}); }
@@ -469,7 +476,80 @@ class EtcdInstance : public ModelInstance {
     }
   }
 
+  // What ok responses show of a key over a span of revisions: the kv a read
+  // returned (create revision C, mod revision M) is the key's from M to the
+  // read's revision R, and the key existed in the generation created at C
+  // from C on; a put's or delete's previous kv likewise up to R - 1.
+  struct Observation {
+    int64_t from, to;  // C and R (or R - 1)
+    KeyValue kv;
+  };
+
+  void collectObservations(const std::vector<Operation>& ops) {
+    observations_.clear();
+    contradicted_.clear();
+    for (const Operation& op : ops) {
+      if (op.outcome != Outcome::kOk || !op.etcd->response.revision) continue;
+      const EtcdRequest& r = op.etcd->request;
+      const EtcdResponse& seen = op.etcd->response;
+      int64_t revision = *seen.revision;
+      const std::vector<RequestOp>* run = nullptr;
+      std::vector<RequestOp> single;
+      if (r.kind == EtcdRequest::Kind::kRequestOp) {
+        single.push_back(r.op);
+        run = &single;
+      } else if (r.kind == EtcdRequest::Kind::kTxn && seen.succeeded) {
+        run = *seen.succeeded ? &r.success : &r.failure;
+        // Reads inside a writing Txn may see its own writes: only read-only ones.
+        for (const RequestOp& o : *run) {
+          if (o.kind != RequestOp::Kind::kRange) run = nullptr;
+          if (run == nullptr) break;
+        }
+      }
+      if (run == nullptr || run->size() != seen.responses.size()) continue;
+      for (size_t i = 0; i < run->size(); ++i) {
+        const RequestOp& o = (*run)[i];
+        const ResponseOp& resp = seen.responses[i];
+        if (o.kind == RequestOp::Kind::kRange && resp.kvs && o.revision == 0 && !o.keysOnly &&
+            !o.countOnly) {
+          for (const KeyValue& kv : *resp.kvs) observe(kv, revision);
+        } else if (o.kind != RequestOp::Kind::kRange && resp.prevKvs) {
+          for (const KeyValue& kv : *resp.prevKvs) observe(kv, revision - 1);
+        }
+      }
+    }
+  }
+
+  void observe(const KeyValue& kv, int64_t to) {
+    if (kv.createRevision <= kv.modRevision && kv.modRevision <= to) {
+      observations_[kv.key].push_back({kv.createRevision, to, kv});
+    }
+  }
+
+  // Whether a key written at the state's revision r disagrees with an
+  // observation spanning r: the key must exist, be the observed kv from its
+  // mod revision on, and be of the observed generation before.
+  bool contradicts(const EtcdState& s) const {
+    for (const Change* c = s.log.get(); c != nullptr && c->revision == s.revision;
+         c = c->older.get()) {
+      auto obs = observations_.find(c->key);
+      if (obs == observations_.end()) continue;
+      auto now = s.keys.find(c->key);
+      for (const Observation& o : obs->second) {
+        if (o.from > s.revision || o.to < s.revision) continue;
+        if (now == s.keys.end()) return true;
+        if (s.revision >= o.kv.modRevision ? now->second != o.kv
+                                           : now->second.createRevision != o.kv.createRevision) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   const std::vector<Operation>* ops_ = nullptr;
+  std::map<std::string, std::vector<Observation>> observations_;  // key -> observations
+  std::vector<int8_t> contradicted_;  // state -> contradicted(), -1 = not computed
   std::vector<int64_t> bounds_;  // op -> progressBound
   std::map<uint32_t, std::vector<uint32_t>> predecessors_;  // op -> see predecessors()
   std::map<int64_t, std::vector<uint32_t>> namers_;  // lease ID -> the ops naming it

@@ -294,7 +294,10 @@ CheckResult checkLinearizability(const History& history, const Model& model,
         result.reason += ": " + where(ops[*v.culprit]) + " client " +
                          std::to_string(ops[*v.culprit].client) + " " +
                          model.describe(ops[*v.culprit]) + " cannot be linearized, window of " +
-                         std::to_string(v.window.size()) + " ops";
+                         std::to_string(v.window.size()) + " ops" +
+                         (v.partial ? " (explanation cut short: an earlier completion may "
+                                      "already fail)"
+                                    : "");
       }
     }
     unknownReason.clear();

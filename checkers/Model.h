@@ -73,6 +73,14 @@ class ModelInstance {
   /// again). The search does not linearize `op` while one of them that must
   /// happen is not linearized. Default: none.
   virtual std::vector<uint32_t> predecessors(uint32_t /*op*/) const { return {}; }
+  /// True if `state` contradicts what an ok op saw of the state at a
+  /// progress it still has to come back to (etcd: a key written at the
+  /// state's revision r that an ok response shows unchanged since a revision
+  /// M <= r up to its own revision R >= r). Such an op is not linearized yet
+  /// (it needs progress R >= r, or it was applied before the write), so the
+  /// search abandons the configuration. Must depend only on the state.
+  /// Default: false.
+  virtual bool contradicted(uint32_t /*state*/) { return false; }
   /// For an op without a return: the ops that can tell whether it took
   /// effect, when taking effect leaves progress() unchanged (etcd: a lease
   /// revoke that deletes no key changes only the lease set, which only

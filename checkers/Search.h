@@ -79,9 +79,9 @@ class Search {
  public:
   /// `optional` (may be empty) marks ops that need not take effect at all;
   /// if they do, it is within their interval (used to explain violations).
-  /// `pruneDoomed` (see doomed() and overdue()) makes verdicts faster but the
-  /// frontier no longer the furthest one: a search whose frontier explains a
-  /// violation runs without it.
+  /// `pruneDoomed` (see doomed(), overdue(), ModelInstance::contradicted and
+  /// blocked()) makes verdicts faster but the frontier no longer the furthest
+  /// one: a search whose frontier explains a violation runs without it.
   Search(const std::vector<Operation>& ops, const Model& model,
          std::vector<char> optional = {}, bool pruneDoomed = true)
       : ops_(ops), instance_(model.instantiate()), pruneDoomed_(pruneDoomed),
@@ -351,7 +351,8 @@ class Search {
             unseen_[op] == 0 && instance_->progress(next) == instance_->progress(state_)) {
           next = kInvalidState;
         }
-        if (next != kInvalidState && pruneOverdue_ && next != state_ && overdue(next, op)) {
+        if (next != kInvalidState && pruneOverdue_ && next != state_ &&
+            (overdue(next, op) || instance_->contradicted(next))) {
           next = kInvalidState;
         }
         if (next != kInvalidState) {
@@ -439,7 +440,7 @@ class Search {
   const std::vector<Operation>& ops_;
   std::unique_ptr<ModelInstance> instance_;
   bool pruneDoomed_;
-  bool pruneOverdue_ = false;  // progress pruning, see overdue()
+  bool pruneOverdue_ = false;  // progress pruning: overdue(), ModelInstance::contradicted
   bool pruneOrder_ = false;    // order pruning, see blocked()
   size_t words_;
   std::vector<uint64_t> bits_;
