@@ -106,7 +106,11 @@ void RaftSafetyMonitor::onRaftState(env::Nanos time, env::NodeId node,
   std::uint64_t commit = 0;
   if (traceField(fields, "commit", &commit)) {
     NodeState& s = nodes_[node];
-    if (role == "leader" && commit > s.commit && s.started) {
+    // Raised while already leading in this term (the event that makes a member leader also
+    // carries the commit index it reached as a follower).
+    const bool leading = role == "leader" && s.ledTerm == term;
+    s.ledTerm = role == "leader" ? term : 0;
+    if (leading && commit > s.commit && s.started) {
       // The member traces the entries it applies before the state that committed them.
       if (s.lastApplied == commit) {
         checkLeaderCommit(time, node, term, commit, s.lastAppliedTerm);

@@ -70,6 +70,7 @@ class RaftSafetyMonitor {
     /// must turn out to be of that term when the member applies it.
     std::map<std::uint64_t, std::uint64_t> leaderCommits;
     std::uint64_t lastAppliedTerm = 0;  ///< term of the entry at lastApplied
+    std::uint64_t ledTerm = 0;  ///< term of its last "raft-state" as leader, 0 when not leading
   };
   struct Applied {
     std::uint64_t term = 0;

@@ -56,6 +56,35 @@ TEST(RaftSafetyMonitorTest, AcceptsAHealthyRunWithCrashesRestartsAndSnapshots) {
   EXPECT_EQ(m.applies(), 19u);
 }
 
+TEST(RaftSafetyMonitorTest, RejectsALeaderCommittingAnOlderTermEntryByCountingReplicas) {
+  // Figure 8: n1 leads term 4 with an entry of term 2 at index 3 and raises its commit index
+  // to it (the member traces the apply before the state, as the node does); then the same
+  // with the apply traced after the state.
+  for (bool applyFirst : {true, false}) {
+    RaftSafetyMonitor m;
+    m.observe(Nanos(0), 1, "node-start",
+              {{"term", uint64_t{2}}, {"commit", uint64_t{2}}, {"applied", uint64_t{2}},
+               {"snapshot", uint64_t{0}}});
+    leader(m, 10, 1, 4, 2);
+    if (applyFirst) apply(m, 20, 1, 3, 2, 103);
+    leader(m, 20, 1, 4, 3);
+    if (!applyFirst) apply(m, 21, 1, 3, 2, 103);
+    ASSERT_EQ(m.violations().size(), 1u) << applyFirst;
+    EXPECT_EQ(m.violations()[0].rule, "leader-commit-rule");
+    EXPECT_EQ(m.violations()[0].nodes, (std::vector<env::NodeId>{1}));
+  }
+  // Committing the old entry together with one of its own term is the rule itself.
+  RaftSafetyMonitor ok;
+  ok.observe(Nanos(0), 1, "node-start",
+             {{"term", uint64_t{2}}, {"commit", uint64_t{2}}, {"applied", uint64_t{2}},
+              {"snapshot", uint64_t{0}}});
+  leader(ok, 10, 1, 4, 2);
+  apply(ok, 20, 1, 3, 2, 103);
+  apply(ok, 20, 1, 4, 4, 104);
+  leader(ok, 20, 1, 4, 4);
+  EXPECT_TRUE(ok.violations().empty()) << ok.violations()[0].message;
+}
+
 TEST(RaftSafetyMonitorTest, RejectsTwoLeadersInOneTerm) {
   RaftSafetyMonitor m;
   leader(m, 10, 1, 4, 0);
