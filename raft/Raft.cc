@@ -281,6 +281,11 @@ void Raft::appliedTo(std::uint64_t applied) {
     pendingConfIndex_ = log_.lastIndex();
     bcastAppend();
   }
+  if (deferredTransferTerm_ != 0 && !hasUnappliedConfChange()) {
+    const bool current = deferredTransferTerm_ == term_ && state_ == StateType::Follower;
+    deferredTransferTerm_ = 0;
+    if (current) hup(CampaignType::Transfer);
+  }
 }
 
 // --- roles ---
@@ -370,15 +375,20 @@ bool Raft::promotable() const {
 
 // --- elections ---
 
+bool Raft::hasUnappliedConfChange() const {
+  auto r = log_.slice(log_.applied() + 1, log_.committed() + 1, kNoLimit);
+  if (!r.ok()) throw std::logic_error("raft: cannot read unapplied entries for campaign");
+  for (const auto& e : r.value) {
+    if (e.type() == raftpb::EntryConfChange || e.type() == raftpb::EntryConfChangeV2) return true;
+  }
+  return false;
+}
+
 void Raft::hup(CampaignType t) {
   if (state_ == StateType::Leader) return;
   if (!promotable()) return;  // learners and removed nodes never campaign
   // A node with an unapplied conf change must not campaign: it may not know the config.
-  auto r = log_.slice(log_.applied() + 1, log_.committed() + 1, kNoLimit);
-  if (!r.ok()) throw std::logic_error("raft: cannot read unapplied entries for campaign");
-  for (const auto& e : r.value) {
-    if (e.type() == raftpb::EntryConfChange || e.type() == raftpb::EntryConfChangeV2) return;
-  }
+  if (hasUnappliedConfChange()) return;
   campaign(t);
 }
 
@@ -756,7 +766,12 @@ Error Raft::stepFollower(Message& m) {
       send(std::move(m));
       return Error::None;
     case raftpb::MsgTimeoutNow:
-      // Leadership transfer: campaign at once, bypassing PreVote and the lease of others.
+      // Leadership transfer: campaign at once, bypassing PreVote and the lease of others —
+      // or, with a committed configuration change still to apply, as soon as it is applied.
+      if (promotable() && hasUnappliedConfChange()) {
+        deferredTransferTerm_ = term_;
+        return Error::None;
+      }
       hup(CampaignType::Transfer);
       return Error::None;
     case raftpb::MsgReadIndex:

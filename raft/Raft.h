@@ -105,6 +105,8 @@ class Raft {
 
   // Starts a campaign unless leader, not promotable, or a committed conf change is unapplied.
   void hup(CampaignType t);
+  /// Whether a committed configuration change is not applied yet (no campaign until it is).
+  bool hasUnappliedConfChange() const;
   void campaign(CampaignType t);  // PreElection, Election or Transfer (no PreVote, no lease)
   VoteResult poll(std::uint64_t id, bool granted);  // records a vote, returns the tally
 
@@ -163,6 +165,11 @@ class Raft {
   // Only one conf change may be pending (proposed, not applied): the log index of the
   // newest one. Set to the last index when becoming leader, since unapplied ones may exist.
   std::uint64_t pendingConfIndex_ = 0;
+  /// Term of a MsgTimeoutNow that arrived while a committed configuration change was still
+  /// unapplied: the transfer campaign runs once it is applied (0: none). Refusing it outright
+  /// left a removed leader's only successor waiting a whole election timeout, during which a
+  /// crash lost the commit index that made it the sole voter.
+  std::uint64_t deferredTransferTerm_ = 0;
   // The pending conf change removes or demotes this leader: accept no more proposals.
   bool selfRemovalPending_ = false;
   std::uint64_t uncommittedSize_ = 0;  // bytes of entry data appended but not committed

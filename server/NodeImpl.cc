@@ -91,7 +91,8 @@ Node::Impl::Impl(env::Env& env, NodeConfig config)
 Node::Impl::~Impl() {
   // A destroyed node is a crashed one: no callback runs, no timer fires afterwards.
   env_.transport.setReceiver(nullptr);
-  for (env::TimerId t : {tickTimer_, leaseTimer_, syncTimer_, progressTimer_, pumpTimer_}) {
+  for (env::TimerId t :
+       {tickTimer_, leaseTimer_, syncTimer_, progressTimer_, pumpTimer_, removalTimer_}) {
     if (t != 0) env_.clock.cancel(t);
   }
 }
@@ -277,7 +278,9 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
     serverpb::PeerMessage gone;
     gone.set_removed(true);
     sendPeer(from, gone);
-    return;
+    // A removed leader's hand-over (MsgTimeoutNow) is still taken: it names its successor.
+    const bool handOver = pm.has_raft() && pm.raft().type() == raftpb::MsgTimeoutNow;
+    if (!handOver) return;
   }
   switch (pm.body_case()) {
     case serverpb::PeerMessage::kRaft:
@@ -299,8 +302,9 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
       handleLeaseAnswer(pm.lease_answer());
       break;
     case serverpb::PeerMessage::kRemoved:
-      stop("removed from the cluster");
-      flushAnswers();
+      // Told by a member that applied the removal: stop after the same delay (pump()).
+      removed_ = true;
+      pump();
       break;
     case serverpb::PeerMessage::BODY_NOT_SET:
       break;
@@ -344,7 +348,16 @@ void Node::Impl::pump() {
     ++handled;
   }
   pumping_ = false;
-  if (removed_ && !stopped_) stop("removed from the cluster");
+  if (removed_ && !stopped_ && removalTimer_ == 0) {
+    // As etcd (stopWithDelay after applying its own removal): keep running for ten ticks, so
+    // that the others learn that the configuration without this member is committed; a
+    // member that left at once could leave them in a joint configuration that needs its vote.
+    removalTimer_ = env_.clock.after(10 * cfg_.tick, [this] {
+      removalTimer_ = 0;
+      stop("removed from the cluster");
+      flushAnswers();
+    });
+  }
   flushAnswers();
 }
 
@@ -547,7 +560,8 @@ void Node::Impl::stop(const std::string& reason) {
   stopped_ = true;
   stopReason_ = reason;
   env_.tracer.event("node-stopped", {{"reason", std::string_view(reason)}});
-  for (env::TimerId* t : {&tickTimer_, &leaseTimer_, &syncTimer_, &progressTimer_, &pumpTimer_}) {
+  for (env::TimerId* t : {&tickTimer_, &leaseTimer_, &syncTimer_, &progressTimer_, &pumpTimer_,
+                          &removalTimer_}) {
     if (*t != 0) env_.clock.cancel(*t);
     *t = 0;
   }

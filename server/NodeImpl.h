@@ -199,7 +199,7 @@ class Node::Impl {
                                   std::uint32_t>> hashCache_;
 
   env::TimerId tickTimer_ = 0, leaseTimer_ = 0, syncTimer_ = 0, progressTimer_ = 0,
-               pumpTimer_ = 0;
+               pumpTimer_ = 0, removalTimer_ = 0;
 };
 
 // Answers `done` (header filled when ok; etcd sends no body with an error), never mid-Ready.
