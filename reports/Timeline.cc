@@ -1,0 +1,231 @@
+#include "reports/Timeline.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "reports/Markup.h"
+
+namespace detcd::reports {
+
+namespace {
+
+/// DOT node attributes of a lane mark, chosen by its first event.
+std::string cellStyle(const LaneEvent& e) {
+  switch (e.kind) {
+    case LaneEventKind::kRole:
+      if (e.label.rfind("leader", 0) == 0) {
+        return "shape=box style=\"rounded,filled\" fillcolor=gold";
+      }
+      if (e.label.rfind("candidate", 0) == 0) {
+        return "shape=box style=\"rounded,filled\" fillcolor=lightskyblue";
+      }
+      if (e.label.rfind("pre-candidate", 0) == 0) {
+        return "shape=box style=\"rounded,filled\" fillcolor=lightcyan";
+      }
+      return "shape=box style=rounded";
+    case LaneEventKind::kCommit: return "shape=plaintext fontcolor=darkgreen fontsize=8";
+    case LaneEventKind::kFault: return "shape=box style=filled fillcolor=orange";
+    case LaneEventKind::kCrash: return "shape=octagon style=filled fillcolor=tomato";
+    case LaneEventKind::kStart: return "shape=box style=filled fillcolor=palegreen";
+    case LaneEventKind::kPause: return "shape=box style=filled fillcolor=gray80";
+    case LaneEventKind::kDisk: return "shape=box style=filled fillcolor=tomato";
+    case LaneEventKind::kSnapshot: return "shape=note style=filled fillcolor=plum";
+    case LaneEventKind::kStopped: return "shape=box style=filled fillcolor=tomato";
+  }
+  return "shape=box";
+}
+
+std::string messageColor(const RaftMessage& m) {
+  if (m.reject) return "red";
+  if (m.type == "MsgVote" || m.type == "MsgPreVote") return "blue";
+  if (m.type == "MsgVoteResp" || m.type == "MsgPreVoteResp") return "darkgreen";
+  if (m.type == "MsgApp") return "black";
+  if (m.type == "MsgAppResp") return "gray40";
+  if (m.type == "MsgSnap") return "purple";
+  return "saddlebrown";
+}
+
+std::string messageLabel(const RaftMessage& m) {
+  std::string label = fmt::format("{} t{} i{}", m.type, m.term, m.index);
+  if (m.entries != 0) label += fmt::format(" +{}", m.entries);
+  if (m.commit != 0) label += fmt::format(" c{}", m.commit);
+  if (m.reject) label += " reject";
+  return label;
+}
+
+std::string laneName(std::uint64_t lane) {
+  return lane == 0 ? "faults" : fmt::format("n{}", lane);
+}
+
+/// What one page draws: its rows (distinct times) and the marks and arrows on them.
+struct Selection {
+  std::vector<std::uint64_t> lanes;  ///< 0 first, then the members shown
+  std::vector<const LaneEvent*> events;
+  std::vector<const RaftMessage*> messages;
+  std::vector<std::int64_t> rows;  ///< sorted distinct times
+};
+
+Selection select(const RunModel& model, const TimelineOptions& o) {
+  Selection s;
+  std::set<std::uint64_t> shown;
+  for (std::uint64_t n : model.nodes) {
+    if (o.nodes.empty() || std::find(o.nodes.begin(), o.nodes.end(), n) != o.nodes.end()) {
+      shown.insert(n);
+    }
+  }
+  s.lanes.push_back(0);
+  s.lanes.insert(s.lanes.end(), shown.begin(), shown.end());
+  const auto inWindow = [&](std::int64_t t) { return t >= o.from && t <= o.to; };
+  std::set<std::int64_t> rows;
+  for (const LaneEvent& e : model.events) {
+    if (!inWindow(e.time) || (e.node != 0 && shown.count(e.node) == 0)) continue;
+    if (e.kind == LaneEventKind::kCommit && !o.commits) continue;
+    s.events.push_back(&e);
+    rows.insert(e.time);
+  }
+  for (const RaftMessage& m : model.messages) {
+    if (!inWindow(m.sent) || shown.count(m.from) == 0 || shown.count(m.to) == 0) continue;
+    if (!o.kinds.empty() && std::find(o.kinds.begin(), o.kinds.end(), m.type) == o.kinds.end()) {
+      continue;
+    }
+    s.messages.push_back(&m);
+    rows.insert(m.sent);
+    if (m.received >= 0 && inWindow(m.received)) rows.insert(m.received);
+  }
+  s.rows.assign(rows.begin(), rows.end());
+  return s;
+}
+
+std::string cellId(std::uint64_t lane, std::size_t row) { return fmt::format("c{}_{}", lane, row); }
+
+/// One page: rows [first, last) of `s.rows`; `truncated` rows beyond the last page.
+std::string pageDot(const Selection& s, std::size_t first, std::size_t last, std::size_t page,
+                    std::size_t pages, std::size_t truncated) {
+  std::map<std::int64_t, std::size_t> rowOf;
+  for (std::size_t r = first; r < last; ++r) rowOf[s.rows[r]] = r;
+  // (lane, row) -> labels of the marks there, plus the style of the first.
+  std::map<std::pair<std::uint64_t, std::size_t>, std::pair<std::string, std::string>> cells;
+  const auto cell = [&](std::uint64_t lane, std::size_t row) -> auto& {
+    return cells[{lane, row}];
+  };
+  for (const LaneEvent* e : s.events) {
+    auto it = rowOf.find(e->time);
+    if (it == rowOf.end()) continue;
+    auto& c = cell(e->node, it->second);
+    if (c.second.empty()) c.second = cellStyle(*e);
+    c.first += (c.first.empty() ? "" : "\n") + e->label;
+  }
+  std::string edges;
+  for (const RaftMessage* m : s.messages) {
+    auto sent = rowOf.find(m->sent);
+    if (sent == rowOf.end()) continue;  // drawn on the page of its send
+    cell(m->from, sent->second);
+    const std::string attrs = fmt::format("color={} fontcolor={} constraint=false",
+                                          messageColor(*m), messageColor(*m));
+    auto recv = m->received >= 0 ? rowOf.find(m->received) : rowOf.end();
+    if (recv != rowOf.end()) {
+      cell(m->to, recv->second);
+      edges += fmt::format("  {} -> {} [label={} {}];\n", cellId(m->from, sent->second),
+                           cellId(m->to, recv->second), quoteDot(messageLabel(*m)), attrs);
+    } else if (m->received < 0) {
+      cell(m->to, sent->second);
+      edges += fmt::format("  {} -> {} [label={} {} style=dashed arrowhead=tee];\n",
+                           cellId(m->from, sent->second), cellId(m->to, sent->second),
+                           quoteDot(messageLabel(*m) + " (lost)"), attrs);
+    } else {
+      edges += fmt::format("  {} -> end{} [label={} {} style=dotted];\n",
+                           cellId(m->from, sent->second), m->to,
+                           quoteDot(messageLabel(*m) + " (stepped at " +
+                                    formatSeconds(m->received) + ")"),
+                           attrs);
+    }
+  }
+
+  std::string dot = fmt::format(
+      "digraph timeline {{\n"
+      "  label={}; labelloc=t; newrank=true; nodesep=0.6; ranksep=0.25;\n"
+      "  node [fontname=\"Helvetica\" fontsize=10];\n"
+      "  edge [fontname=\"Helvetica\" fontsize=8 arrowsize=0.6];\n",
+      quoteDot(fmt::format("timeline, page {} of {}", page, pages)));
+  // Header row, ordered left to right by invisible edges.
+  dot += "  htime [label=\"time\" shape=plaintext];\n";
+  std::string headerRank = "  {rank=same; htime;";
+  std::string headerOrder = "  htime";
+  for (std::uint64_t lane : s.lanes) {
+    dot += fmt::format("  h{} [label={} shape=box style=filled fillcolor=lightgray];\n", lane,
+                       quoteDot(laneName(lane)));
+    headerRank += fmt::format(" h{};", lane);
+    headerOrder += fmt::format(" -> h{}", lane);
+  }
+  dot += headerRank + "}\n" + headerOrder + " [style=invis];\n";
+  // Rows: a time label and the cells at that time share a rank.
+  for (std::size_t r = first; r < last; ++r) {
+    dot += fmt::format("  t{} [label={} shape=plaintext fontsize=8];\n", r,
+                       quoteDot(formatSeconds(s.rows[r])));
+    std::string rank = fmt::format("  {{rank=same; t{};", r);
+    for (std::uint64_t lane : s.lanes) {
+      auto it = cells.find({lane, r});
+      if (it == cells.end()) continue;
+      const auto& [label, style] = it->second;
+      if (label.empty()) {
+        dot += fmt::format("  {} [label=\"\" shape=point width=0.06];\n", cellId(lane, r));
+      } else {
+        dot += fmt::format("  {} [label={} {}];\n", cellId(lane, r), quoteDot(label), style);
+      }
+      rank += " " + cellId(lane, r) + ";";
+    }
+    dot += rank + "}\n";
+  }
+  // Footer row and the lanes: each lane a chain from its header to its footer.
+  const std::string footer =
+      truncated == 0 ? std::string("end of page")
+                     : fmt::format("{} later times not shown: narrow the window", truncated);
+  dot += fmt::format("  endtime [label={} shape=plaintext fontsize=8];\n", quoteDot(footer));
+  std::string footerRank = "  {rank=same; endtime;";
+  std::string timeChain = "  htime";
+  for (std::size_t r = first; r < last; ++r) timeChain += fmt::format(" -> t{}", r);
+  dot += timeChain + " -> endtime [style=invis weight=100];\n";
+  for (std::uint64_t lane : s.lanes) {
+    dot += fmt::format("  end{} [label=\"\" shape=point width=0.02];\n", lane);
+    footerRank += fmt::format(" end{};", lane);
+    std::string chain = fmt::format("  h{}", lane);
+    for (std::size_t r = first; r < last; ++r) {
+      if (cells.count({lane, r}) != 0) chain += " -> " + cellId(lane, r);
+    }
+    dot += chain + fmt::format(" -> end{} [color=gray70 arrowhead=none weight=100];\n", lane);
+  }
+  dot += footerRank + "}\n" + edges + "}\n";
+  return dot;
+}
+
+}  // namespace
+
+std::string formatSeconds(std::int64_t ns) {
+  return fmt::format("{}.{:06} s", ns / 1'000'000'000, (ns % 1'000'000'000) / 1000);
+}
+
+std::vector<std::string> timelineDot(const RunModel& model, const TimelineOptions& options) {
+  if (options.from > options.to) {
+    throw std::invalid_argument("timeline window: the start is after the end");
+  }
+  if (options.rowsPerPage == 0) throw std::invalid_argument("timeline: rowsPerPage is 0");
+  const Selection s = select(model, options);
+  const std::size_t maxPages = std::max<std::size_t>(1, options.maxPages);
+  const std::size_t shownRows = std::min(s.rows.size(), options.rowsPerPage * maxPages);
+  const std::size_t pages =
+      std::max<std::size_t>(1, (shownRows + options.rowsPerPage - 1) / options.rowsPerPage);
+  std::vector<std::string> out;
+  for (std::size_t p = 0; p < pages; ++p) {
+    const std::size_t first = p * options.rowsPerPage;
+    const std::size_t last = std::min(shownRows, first + options.rowsPerPage);
+    out.push_back(pageDot(s, first, last, p + 1, pages,
+                          p + 1 == pages ? s.rows.size() - shownRows : 0));
+  }
+  return out;
+}
+
+}  // namespace detcd::reports

@@ -1,0 +1,40 @@
+#pragma once
+// The timeline diagram of a run as Graphviz DOT: one lane per member (and one for the
+// simulator's faults, node 0), virtual time flowing down, role and term changes, commit index
+// advances, crashes, restarts, snapshots and faults as marks on the lanes, and Raft messages as
+// arrows from the sender's lane at the send time to the receiver's at the time it stepped them.
+// Heartbeats are not traced (docs/server.md), so they never appear.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "reports/RunModel.h"
+
+namespace detcd::reports {
+
+/// What the timeline shows. Defaults: the whole run, every member, every traced message kind.
+struct TimelineOptions {
+  std::int64_t from = 0;  ///< ns, inclusive
+  std::int64_t to = std::numeric_limits<std::int64_t>::max();  ///< ns, inclusive
+  std::vector<std::uint64_t> nodes;  ///< members shown (empty = all); faults are always shown
+  /// Message types shown ("MsgVote", "MsgApp", ...; empty = all); {"none"} hides every arrow.
+  std::vector<std::string> kinds;
+  bool commits = true;            ///< mark commit index advances
+  std::size_t rowsPerPage = 120;  ///< distinct times per page (>= 1)
+  std::size_t maxPages = 40;      ///< later rows are left out (the last page says so)
+};
+
+/// The DOT text of each page of the timeline of `model`, first page first; at least one page
+/// (an empty window gives one page with the lanes only). Each page is a complete digraph that
+/// `dot -Tsvg` renders. An arrow whose receive time falls on a later page ends at the bottom of
+/// its page, labelled with the receive time. Throws std::invalid_argument when from > to or
+/// rowsPerPage is 0.
+std::vector<std::string> timelineDot(const RunModel& model, const TimelineOptions& options);
+
+/// "1.234567 s": virtual nanoseconds as seconds with microsecond precision.
+std::string formatSeconds(std::int64_t ns);
+
+}  // namespace detcd::reports

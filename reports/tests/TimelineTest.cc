@@ -1,0 +1,98 @@
+#include "reports/Timeline.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "reports/Report.h"
+#include "reports/tests/TestData.h"
+
+namespace detcd::reports {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Renders `dot` with Graphviz; fails the test when dot rejects it.
+void expectDotAccepts(const std::string& dot, const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / "detcd-reports-timeline-test";
+  fs::create_directories(dir);
+  {
+    std::ofstream out(dir / (name + ".dot"));
+    out << dot;
+  }
+  EXPECT_NO_THROW(renderDot(dir / (name + ".dot"), dir / (name + ".svg"))) << dot;
+  EXPECT_GT(fs::file_size(dir / (name + ".svg")), 0u);
+}
+
+TEST(TimelineTest, WholeRunIsOnePageThatDotAccepts) {
+  const std::vector<std::string> pages = timelineDot(testing::sampleModel(), {});
+  ASSERT_EQ(pages.size(), 1u);
+  const std::string& dot = pages[0];
+  for (const char* expected : {"\"faults\"", "\"n1\"", "\"n3\"", "leader t2", "candidate t2",
+                               "commit 2", "crash", "{at: 2s, crash: n3}", "snapshot 2",
+                               "MsgVote t2 i1", "MsgApp t2 i1 +1 c1", "(lost)", "1.001000 s"}) {
+    EXPECT_NE(dot.find(expected), std::string::npos) << expected;
+  }
+  expectDotAccepts(dot, "whole");
+}
+
+TEST(TimelineTest, RestrictsNodesKindsAndWindow) {
+  const RunModel m = testing::sampleModel();
+  TimelineOptions o;
+  o.nodes = {1, 2};
+  o.kinds = {"MsgVote"};
+  std::string dot = timelineDot(m, o)[0];
+  EXPECT_EQ(dot.find("\"n3\""), std::string::npos);
+  EXPECT_EQ(dot.find("MsgApp"), std::string::npos);
+  EXPECT_NE(dot.find("MsgVote t2"), std::string::npos);
+  EXPECT_EQ(dot.find("(lost)"), std::string::npos);  // the lost vote went to n3
+  EXPECT_NE(dot.find("{at: 2s, crash: n3}"), std::string::npos);  // faults always shown
+  expectDotAccepts(dot, "restricted");
+
+  o = {};
+  o.from = 1'500'000'000;
+  o.to = 2'600'000'000;
+  o.commits = false;
+  dot = timelineDot(m, o)[0];
+  EXPECT_EQ(dot.find("leader t2"), std::string::npos);
+  EXPECT_NE(dot.find("snapshot 2"), std::string::npos);
+  EXPECT_EQ(dot.find("{at: 3s"), std::string::npos);
+  expectDotAccepts(dot, "window");
+
+  o.from = 5;
+  o.to = 4;
+  EXPECT_THROW(timelineDot(m, o), std::invalid_argument);
+}
+
+TEST(TimelineTest, LongRunsSplitIntoPages) {
+  const RunModel m = testing::sampleModel();
+  TimelineOptions o;
+  o.rowsPerPage = 3;
+  const std::vector<std::string> pages = timelineDot(m, o);
+  ASSERT_GT(pages.size(), 2u);
+  EXPECT_NE(pages[0].find("page 1 of"), std::string::npos);
+  // The vote answer sent at 1.0005 s is stepped at 1.001 s, on the next page.
+  EXPECT_NE(pages[0].find("(stepped at 1.001000 s)"), std::string::npos);
+  for (std::size_t p = 0; p < pages.size(); ++p) {
+    expectDotAccepts(pages[p], "page" + std::to_string(p + 1));
+  }
+  o.maxPages = 1;
+  const std::vector<std::string> cut = timelineDot(m, o);
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_NE(cut[0].find("later times not shown"), std::string::npos);
+  o.rowsPerPage = 0;
+  EXPECT_THROW(timelineDot(m, o), std::invalid_argument);
+}
+
+TEST(TimelineTest, EmptyWindowStillRenders) {
+  TimelineOptions o;
+  o.from = 100'000'000'000;
+  const std::vector<std::string> pages = timelineDot(testing::sampleModel(), o);
+  ASSERT_EQ(pages.size(), 1u);
+  expectDotAccepts(pages[0], "empty");
+}
+
+}  // namespace
+}  // namespace detcd::reports
