@@ -125,9 +125,11 @@ std::string finalsTable(const RunModel& m) {
 
 void renderDot(const fs::path& dotFile, const fs::path& svgFile) {
   const std::string svg = svgFile.string(), dot = dotFile.string();
-  std::string a0 = "dot", a1 = "-Tsvg", a2 = "-o";
-  std::vector<char*> argv = {a0.data(), a1.data(), a2.data(), const_cast<char*>(svg.c_str()),
-                             const_cast<char*>(dot.c_str()), nullptr};
+  // -q: no warnings (a same-rank arrow of a lost message makes dot warn about spline routing).
+  std::string a0 = "dot", a1 = "-q", a2 = "-Tsvg", a3 = "-o";
+  std::vector<char*> argv = {a0.data(), a1.data(), a2.data(), a3.data(),
+                             const_cast<char*>(svg.c_str()), const_cast<char*>(dot.c_str()),
+                             nullptr};
   pid_t pid = 0;
   if (posix_spawnp(&pid, "dot", nullptr, nullptr, argv.data(), environ) != 0) {
     throw std::runtime_error("cannot run Graphviz dot (is graphviz installed?)");

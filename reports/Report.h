@@ -43,7 +43,8 @@ struct ReportInput {
 /// std::runtime_error when a file cannot be read or written or `dot` fails.
 std::filesystem::path writeReport(const ReportInput& input, const std::filesystem::path& dir);
 
-/// Runs Graphviz `dot -Tsvg -o svgFile dotFile` (found on PATH) and waits for it. Throws
+/// Runs Graphviz `dot -q -Tsvg -o svgFile dotFile` (found on PATH; -q keeps its layout
+/// warnings quiet, errors still fail) and waits for it. Throws
 /// std::runtime_error when it cannot start or exits non-zero.
 void renderDot(const std::filesystem::path& dotFile, const std::filesystem::path& svgFile);
 

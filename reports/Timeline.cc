@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -57,8 +58,31 @@ std::string messageLabel(const RaftMessage& m) {
   return label;
 }
 
+/// The lane of client operations (no member has this id).
+constexpr std::uint64_t kClientLane = std::numeric_limits<std::uint64_t>::max();
+
 std::string laneName(std::uint64_t lane) {
+  if (lane == kClientLane) return "clients";
   return lane == 0 ? "faults" : fmt::format("n{}", lane);
+}
+
+/// Where a client operation is drawn: its completion, or its invocation if it never completed.
+std::int64_t opTime(const ClientOp& op) { return op.complete >= 0 ? op.complete : op.invoke; }
+
+std::string opLabel(const ClientOp& op) {
+  const char* outcome = op.complete < 0 ? "no answer"
+                        : op.outcome == Outcome::kOk     ? "ok"
+                        : op.outcome == Outcome::kFailed ? "failed"
+                                                         : "unknown";
+  return fmt::format("c{} {}{}{}: {}", op.client, op.op, op.key.empty() ? "" : " ", op.key,
+                     outcome);
+}
+
+std::string opStyle(const ClientOp& op) {
+  const char* fill = op.complete >= 0 && op.outcome == Outcome::kOk       ? "honeydew"
+                     : op.complete >= 0 && op.outcome == Outcome::kFailed ? "mistyrose"
+                                                                          : "lightyellow";
+  return fmt::format("shape=box style=filled fillcolor={} fontsize=8", fill);
 }
 
 /// What one page draws: its rows (distinct times) and the marks and arrows on them.
@@ -66,6 +90,7 @@ struct Selection {
   std::vector<std::uint64_t> lanes;  ///< 0 first, then the members shown
   std::vector<const LaneEvent*> events;
   std::vector<const RaftMessage*> messages;
+  std::vector<const ClientOp*> ops;
   std::vector<std::int64_t> rows;  ///< sorted distinct times
 };
 
@@ -96,6 +121,14 @@ Selection select(const RunModel& model, const TimelineOptions& o) {
     rows.insert(m.sent);
     if (m.received >= 0 && inWindow(m.received)) rows.insert(m.received);
   }
+  if (o.clients) {
+    s.lanes.push_back(kClientLane);
+    for (const ClientOp& op : model.ops) {
+      if (!inWindow(opTime(op))) continue;
+      s.ops.push_back(&op);
+      rows.insert(opTime(op));
+    }
+  }
   s.rows.assign(rows.begin(), rows.end());
   return s;
 }
@@ -118,6 +151,13 @@ std::string pageDot(const Selection& s, std::size_t first, std::size_t last, std
     auto& c = cell(e->node, it->second);
     if (c.second.empty()) c.second = cellStyle(*e);
     c.first += (c.first.empty() ? "" : "\n") + e->label;
+  }
+  for (const ClientOp* op : s.ops) {
+    auto it = rowOf.find(opTime(*op));
+    if (it == rowOf.end()) continue;
+    auto& c = cell(kClientLane, it->second);
+    if (c.second.empty()) c.second = opStyle(*op);
+    c.first += (c.first.empty() ? "" : "\n") + opLabel(*op);
   }
   std::string edges;
   for (const RaftMessage* m : s.messages) {

@@ -23,8 +23,13 @@ struct TimelineOptions {
   /// Message types shown ("MsgVote", "MsgApp", ...; empty = all); {"none"} hides every arrow.
   std::vector<std::string> kinds;
   bool commits = true;            ///< mark commit index advances
+  /// A lane "clients" with each client operation at its completion ("c3 put k2: ok"), or at
+  /// its invocation when it never completed. Off by default: it doubles the rows of a run.
+  bool clients = false;
   std::size_t rowsPerPage = 120;  ///< distinct times per page (>= 1)
-  std::size_t maxPages = 40;      ///< later rows are left out (the last page says so)
+  /// Later rows are left out (the last page says so). dot takes 0.1-0.5 s a page, so the
+  /// default keeps a report to a few seconds; a longer run needs a window or fewer kinds.
+  std::size_t maxPages = 12;
 };
 
 /// The DOT text of each page of the timeline of `model`, first page first; at least one page

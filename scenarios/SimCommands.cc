@@ -113,6 +113,8 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
     std::string reportNodes;
     std::string reportKinds;
     std::size_t reportPageRows = reports::TimelineOptions().rowsPerPage;
+    bool reportClients = false;
+    std::size_t reportMaxPages = reports::TimelineOptions().maxPages;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("scenario", args->file, "Scenario file (YAML, docs/scenarios.md)")
@@ -130,6 +132,11 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
                   "Timeline only of these members, e.g. n1,n3");
   cmd->add_option("--report-kinds", args->reportKinds,
                   "Timeline arrows only of these Raft message types, e.g. MsgVote,MsgVoteResp");
+  cmd->add_flag("--report-clients", args->reportClients,
+               "Timeline with a lane of client operations and their results");
+  cmd->add_option("--report-max-pages", args->reportMaxPages,
+                  "Timeline pages at most; later times are left out")
+      ->capture_default_str();
   cmd->add_option("--report-page-rows", args->reportPageRows,
                   "Distinct times per timeline page")
       ->capture_default_str();
@@ -147,6 +154,8 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
         options.outDir = args->reportDir;
         timeline = timelineOptions(args->reportWindow, args->reportNodes, args->reportKinds,
                                    args->reportPageRows);
+        timeline.clients = args->reportClients;
+        timeline.maxPages = args->reportMaxPages;
       }
       if (!args->bug.empty()) {
         auto bugs = server::parseBug(args->bug);

@@ -66,6 +66,19 @@ TEST(TimelineTest, RestrictsNodesKindsAndWindow) {
   EXPECT_THROW(timelineDot(m, o), std::invalid_argument);
 }
 
+TEST(TimelineTest, ClientOperationsOnRequest) {
+  const RunModel m = testing::sampleModel();
+  EXPECT_EQ(timelineDot(m, {})[0].find("\"clients\""), std::string::npos);
+  TimelineOptions o;
+  o.clients = true;
+  const std::string dot = timelineDot(m, o)[0];
+  for (const char* expected : {"\"clients\"", "c1 put a: ok", "c2 get a: failed",
+                               "c2 delete b: unknown", "c1 put b: no answer"}) {
+    EXPECT_NE(dot.find(expected), std::string::npos) << expected;
+  }
+  expectDotAccepts(dot, "clients");
+}
+
 TEST(TimelineTest, LongRunsSplitIntoPages) {
   const RunModel m = testing::sampleModel();
   TimelineOptions o;
