@@ -114,6 +114,15 @@ class TraceFolder {
     model_.endTime = std::max(model_.endTime, t);
     if (node != 0 && nodes_.insert(node).second) model_.nodes.push_back(node);
     RunSummary& s = model_.summary;
+    if (kind == "crash" || kind == "disk-crash") {
+      if (!inCrashRun_) {
+        upBeforeCrashRun_.clear();
+        for (const auto& [n, f] : model_.finals) upBeforeCrashRun_[n] = f.up;
+      }
+      inCrashRun_ = true;
+    } else {
+      inCrashRun_ = false;
+    }
     if (kind == "raft-state") {
       raftState(t, node, o);
     } else if (kind == "apply") {
@@ -175,6 +184,11 @@ class TraceFolder {
   }
 
   void finish() {
+    // The trace ends with the simulation's teardown, which crashes every host: a member's
+    // final state is the one before that last run of crashes.
+    if (inCrashRun_) {
+      for (const auto& [n, up] : upBeforeCrashRun_) model_.finals[n].up = up;
+    }
     std::sort(model_.nodes.begin(), model_.nodes.end());
     for (const RaftMessage& m : model_.messages) {
       if (m.received < 0) ++model_.summary.raftLost;
@@ -214,6 +228,8 @@ class TraceFolder {
   std::set<std::uint64_t> nodes_;
   std::set<std::uint64_t> seen_;  ///< members with a raft-state so far
   std::map<MessageKey, std::deque<std::size_t>> pending_;  ///< unmatched sends, oldest first
+  bool inCrashRun_ = false;  ///< the events since the last other kind are all crashes
+  std::map<std::uint64_t, bool> upBeforeCrashRun_;
 };
 
 }  // namespace

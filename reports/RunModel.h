@@ -67,7 +67,9 @@ struct NodeFinalState {
   std::uint64_t applied = 0;      ///< index of the last "apply"
   std::uint64_t appliedHash = 0;  ///< XXH3-64 of the last applied entry's data
   std::uint64_t snapshotIndex = 0;
-  bool up = false;      ///< started and not crashed since
+  /// Started and not crashed since, not counting the crashes that end the trace (the
+  /// simulation's teardown crashes every host after the checks).
+  bool up = false;
   std::string stopped;  ///< reason of the last node-stopped / node-refused, "" if none
 };
 

@@ -64,6 +64,20 @@ TEST(RunModelTest, ReadsMembersRolesFaultsAndMessages) {
   EXPECT_EQ(faults, 2);
 }
 
+TEST(RunModelTest, TheTeardownCrashesDoNotCountInTheFinalState) {
+  RunModel m;
+  readTrace("{\"t\":0,\"node\":1,\"kind\":\"start\"}\n"
+            "{\"t\":0,\"node\":2,\"kind\":\"start\"}\n"
+            "{\"t\":1,\"node\":2,\"kind\":\"crash\"}\n"
+            "{\"t\":2,\"node\":1,\"kind\":\"timer\",\"id\":1}\n"
+            "{\"t\":9,\"node\":1,\"kind\":\"crash\"}\n"
+            "{\"t\":9,\"node\":1,\"kind\":\"disk-crash\",\"mode\":\"kept\"}\n"
+            "{\"t\":9,\"node\":2,\"kind\":\"crash\"}\n",
+            m);
+  EXPECT_TRUE(m.finals.at(1).up);
+  EXPECT_FALSE(m.finals.at(2).up);  // crashed before the teardown
+}
+
 TEST(RunModelTest, ReadsClientOperationsAndOutcomes) {
   const RunModel m = testing::sampleModel();
   ASSERT_EQ(m.ops.size(), 4u);
