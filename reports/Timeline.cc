@@ -50,8 +50,20 @@ std::string messageColor(const RaftMessage& m) {
   return "saddlebrown";
 }
 
-std::string messageLabel(const RaftMessage& m) {
-  std::string label = fmt::format("{} t{} i{}", m.type, m.term, m.index);
+/// A Raft message arrow; with `count` > 1 it stands for that many folded messages, the first
+/// with index m.index, the last with lastIndex (m.entries sums them, m.commit is the last's).
+struct Arrow {
+  RaftMessage m;
+  std::size_t count = 1;
+  std::uint64_t lastIndex = 0;
+};
+
+std::string messageLabel(const Arrow& a) {
+  const RaftMessage& m = a.m;
+  std::string label = m.type;
+  if (a.count > 1) label += fmt::format(" x{}", a.count);
+  label += fmt::format(" t{} i{}", m.term, m.index);
+  if (a.count > 1 && a.lastIndex != m.index) label += fmt::format("..{}", a.lastIndex);
   if (m.entries != 0) label += fmt::format(" +{}", m.entries);
   if (m.commit != 0) label += fmt::format(" c{}", m.commit);
   if (m.reject) label += " reject";
@@ -88,8 +100,8 @@ std::string opStyle(const ClientOp& op) {
 /// What one page draws: its rows (distinct times) and the marks and arrows on them.
 struct Selection {
   std::vector<std::uint64_t> lanes;  ///< 0 first, then the members shown
-  std::vector<const LaneEvent*> events;
-  std::vector<const RaftMessage*> messages;
+  std::vector<LaneEvent> events;
+  std::vector<Arrow> arrows;
   std::vector<const ClientOp*> ops;
   std::vector<std::int64_t> rows;  ///< sorted distinct times
 };
@@ -106,20 +118,62 @@ Selection select(const RunModel& model, const TimelineOptions& o) {
   s.lanes.insert(s.lanes.end(), shown.begin(), shown.end());
   const auto inWindow = [&](std::int64_t t) { return t >= o.from && t <= o.to; };
   std::set<std::int64_t> rows;
+  const auto isShown = [&](const LaneEvent& e) {
+    return inWindow(e.time) && (e.node == 0 || shown.count(e.node) != 0);
+  };
+  // Notable marks (all but commit advances) cut the run into epochs; folding merges only
+  // within an epoch, so what happens between two notable moments stays visible.
+  std::vector<std::int64_t> notable;
   for (const LaneEvent& e : model.events) {
-    if (!inWindow(e.time) || (e.node != 0 && shown.count(e.node) == 0)) continue;
-    if (e.kind == LaneEventKind::kCommit && !o.commits) continue;
-    s.events.push_back(&e);
-    rows.insert(e.time);
+    if (!isShown(e) || e.kind == LaneEventKind::kCommit) continue;
+    s.events.push_back(e);
+    notable.push_back(e.time);
   }
+  const auto epochOf = [&](std::int64_t t) {
+    return std::upper_bound(notable.begin(), notable.end(), t) - notable.begin();
+  };
+  std::map<std::pair<std::uint64_t, std::ptrdiff_t>, std::pair<std::size_t, int>> commitGroups;
+  for (const LaneEvent& e : model.events) {
+    if (!o.commits || !isShown(e) || e.kind != LaneEventKind::kCommit) continue;
+    if (o.fold) {
+      auto [it, added] = commitGroups.try_emplace({e.node, epochOf(e.time)}, s.events.size(), 1);
+      if (!added) {  // keep the epoch's last advance, counting the ones folded into it
+        LaneEvent& last = s.events[it->second.first];
+        last.time = e.time;
+        last.label = fmt::format("{} ({} advances)", e.label, ++it->second.second);
+        continue;
+      }
+    }
+    s.events.push_back(e);
+  }
+  for (const LaneEvent& e : s.events) rows.insert(e.time);
+  using FoldKey = std::tuple<std::uint64_t, std::uint64_t, std::string, std::uint64_t,
+                             std::ptrdiff_t>;
+  std::map<FoldKey, std::size_t> open;  // the arrow that later messages of a key fold into
   for (const RaftMessage& m : model.messages) {
     if (!inWindow(m.sent) || shown.count(m.from) == 0 || shown.count(m.to) == 0) continue;
     if (!o.kinds.empty() && std::find(o.kinds.begin(), o.kinds.end(), m.type) == o.kinds.end()) {
       continue;
     }
-    s.messages.push_back(&m);
-    rows.insert(m.sent);
-    if (m.received >= 0 && inWindow(m.received)) rows.insert(m.received);
+    // Rejections and messages never stepped (or stepped after the window) are always drawn.
+    if (o.fold && !m.reject && m.received >= 0 && inWindow(m.received)) {
+      const FoldKey key{m.from, m.to, m.type, m.term, epochOf(m.sent)};
+      auto [it, added] = open.try_emplace(key, s.arrows.size());
+      if (!added) {
+        Arrow& a = s.arrows[it->second];
+        ++a.count;
+        a.lastIndex = m.index;
+        a.m.entries += m.entries;
+        a.m.commit = m.commit;
+        a.m.received = std::max(a.m.received, m.received);
+        continue;
+      }
+    }
+    s.arrows.push_back({m, 1, m.index});
+  }
+  for (const Arrow& a : s.arrows) {
+    rows.insert(a.m.sent);
+    if (a.m.received >= 0 && inWindow(a.m.received)) rows.insert(a.m.received);
   }
   if (o.clients) {
     s.lanes.push_back(kClientLane);
@@ -145,12 +199,12 @@ std::string pageDot(const Selection& s, std::size_t first, std::size_t last, std
   const auto cell = [&](std::uint64_t lane, std::size_t row) -> auto& {
     return cells[{lane, row}];
   };
-  for (const LaneEvent* e : s.events) {
-    auto it = rowOf.find(e->time);
+  for (const LaneEvent& e : s.events) {
+    auto it = rowOf.find(e.time);
     if (it == rowOf.end()) continue;
-    auto& c = cell(e->node, it->second);
-    if (c.second.empty()) c.second = cellStyle(*e);
-    c.first += (c.first.empty() ? "" : "\n") + e->label;
+    auto& c = cell(e.node, it->second);
+    if (c.second.empty()) c.second = cellStyle(e);
+    c.first += (c.first.empty() ? "" : "\n") + e.label;
   }
   for (const ClientOp* op : s.ops) {
     auto it = rowOf.find(opTime(*op));
@@ -160,7 +214,8 @@ std::string pageDot(const Selection& s, std::size_t first, std::size_t last, std
     c.first += (c.first.empty() ? "" : "\n") + opLabel(*op);
   }
   std::string edges;
-  for (const RaftMessage* m : s.messages) {
+  for (const Arrow& a : s.arrows) {
+    const RaftMessage* m = &a.m;
     auto sent = rowOf.find(m->sent);
     if (sent == rowOf.end()) continue;  // drawn on the page of its send
     cell(m->from, sent->second);
@@ -170,16 +225,16 @@ std::string pageDot(const Selection& s, std::size_t first, std::size_t last, std
     if (recv != rowOf.end()) {
       cell(m->to, recv->second);
       edges += fmt::format("  {} -> {} [label={} {}];\n", cellId(m->from, sent->second),
-                           cellId(m->to, recv->second), quoteDot(messageLabel(*m)), attrs);
+                           cellId(m->to, recv->second), quoteDot(messageLabel(a)), attrs);
     } else if (m->received < 0) {
       cell(m->to, sent->second);
       edges += fmt::format("  {} -> {} [label={} {} style=dashed arrowhead=tee];\n",
                            cellId(m->from, sent->second), cellId(m->to, sent->second),
-                           quoteDot(messageLabel(*m) + " (lost)"), attrs);
+                           quoteDot(messageLabel(a) + " (lost)"), attrs);
     } else {
       edges += fmt::format("  {} -> end{} [label={} {} style=dotted];\n",
                            cellId(m->from, sent->second), m->to,
-                           quoteDot(messageLabel(*m) + " (stepped at " +
+                           quoteDot(messageLabel(a) + " (stepped at " +
                                     formatSeconds(m->received) + ")"),
                            attrs);
     }

@@ -23,6 +23,12 @@ struct TimelineOptions {
   /// Message types shown ("MsgVote", "MsgApp", ...; empty = all); {"none"} hides every arrow.
   std::vector<std::string> kinds;
   bool commits = true;            ///< mark commit index advances
+  /// Fold routine traffic between notable marks (role and term changes, faults, crashes,
+  /// starts, snapshots, stops): the messages of one sender, receiver, type and term that were
+  /// stepped and not rejected become one arrow ("MsgApp x17 t2 i113..140 +20 c139", from the
+  /// first send to the last receive), and each member's commit advances become its last one
+  /// ("commit 57 (12 advances)"). Rejections and messages never stepped are always drawn.
+  bool fold = true;
   /// A lane "clients" with each client operation at its completion ("c3 put k2: ok"), or at
   /// its invocation when it never completed. Off by default: it doubles the rows of a run.
   bool clients = false;

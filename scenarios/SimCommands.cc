@@ -114,6 +114,7 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
     std::string reportKinds;
     std::size_t reportPageRows = reports::TimelineOptions().rowsPerPage;
     bool reportClients = false;
+    bool reportUnfold = false;
     std::size_t reportMaxPages = reports::TimelineOptions().maxPages;
   };
   auto args = std::make_shared<Args>();
@@ -134,6 +135,8 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
                   "Timeline arrows only of these Raft message types, e.g. MsgVote,MsgVoteResp");
   cmd->add_flag("--report-clients", args->reportClients,
                "Timeline with a lane of client operations and their results");
+  cmd->add_flag("--report-unfold", args->reportUnfold,
+               "Timeline with every Raft message and commit advance (no folding)");
   cmd->add_option("--report-max-pages", args->reportMaxPages,
                   "Timeline pages at most; later times are left out")
       ->capture_default_str();
@@ -155,6 +158,7 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
         timeline = timelineOptions(args->reportWindow, args->reportNodes, args->reportKinds,
                                    args->reportPageRows);
         timeline.clients = args->reportClients;
+        timeline.fold = !args->reportUnfold;
         timeline.maxPages = args->reportMaxPages;
       }
       if (!args->bug.empty()) {

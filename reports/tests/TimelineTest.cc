@@ -79,6 +79,47 @@ TEST(TimelineTest, ClientOperationsOnRequest) {
   expectDotAccepts(dot, "clients");
 }
 
+TEST(TimelineTest, RoutineTrafficFoldsBetweenNotableMarks) {
+  RunModel m;
+  m.nodes = {1, 2};
+  const auto app = [](std::int64_t t, std::uint64_t index, bool reject) {
+    RaftMessage msg;
+    msg.sent = t;
+    msg.received = t + 5;
+    msg.from = 1;
+    msg.to = 2;
+    msg.type = "MsgApp";
+    msg.term = 2;
+    msg.index = index;
+    msg.entries = 1;
+    msg.commit = index;
+    msg.reject = reject;
+    return msg;
+  };
+  m.messages = {app(10, 5, false), app(20, 6, false), app(30, 7, true), app(40, 7, false),
+                app(60, 8, false)};
+  m.events = {{12, 1, LaneEventKind::kCommit, "commit 5"},
+              {22, 1, LaneEventKind::kCommit, "commit 6"},
+              {42, 1, LaneEventKind::kCommit, "commit 7"},
+              {50, 0, LaneEventKind::kFault, "{at: 50ns, crash: n3}"},
+              {62, 1, LaneEventKind::kCommit, "commit 8"}};
+  const std::string folded = timelineDot(m, {})[0];
+  EXPECT_NE(folded.find("MsgApp x3 t2 i5..7 +3 c7"), std::string::npos);  // before the fault
+  EXPECT_NE(folded.find("MsgApp t2 i7 +1 c7 reject"), std::string::npos);  // never folded
+  EXPECT_NE(folded.find("MsgApp t2 i8 +1 c8"), std::string::npos);  // after the fault
+  EXPECT_NE(folded.find("commit 7 (3 advances)"), std::string::npos);
+  EXPECT_NE(folded.find("\"commit 8\""), std::string::npos);
+  EXPECT_EQ(folded.find("commit 5"), std::string::npos);
+  expectDotAccepts(folded, "folded");
+
+  TimelineOptions o;
+  o.fold = false;
+  const std::string unfolded = timelineDot(m, o)[0];
+  EXPECT_EQ(unfolded.find(" x3 "), std::string::npos);
+  EXPECT_NE(unfolded.find("MsgApp t2 i6 +1 c6"), std::string::npos);
+  EXPECT_NE(unfolded.find("\"commit 5\""), std::string::npos);
+}
+
 TEST(TimelineTest, LongRunsSplitIntoPages) {
   const RunModel m = testing::sampleModel();
   TimelineOptions o;
