@@ -148,16 +148,18 @@ Selection select(const RunModel& model, const TimelineOptions& o) {
   }
   for (const LaneEvent& e : s.events) rows.insert(e.time);
   using FoldKey = std::tuple<std::uint64_t, std::uint64_t, std::string, std::uint64_t,
-                             std::ptrdiff_t>;
+                             std::ptrdiff_t, bool>;
   std::map<FoldKey, std::size_t> open;  // the arrow that later messages of a key fold into
   for (const RaftMessage& m : model.messages) {
     if (!inWindow(m.sent) || shown.count(m.from) == 0 || shown.count(m.to) == 0) continue;
     if (!o.kinds.empty() && std::find(o.kinds.begin(), o.kinds.end(), m.type) == o.kinds.end()) {
       continue;
     }
-    // Rejections and messages never stepped (or stepped after the window) are always drawn.
-    if (o.fold && !m.reject && m.received >= 0 && inWindow(m.received)) {
-      const FoldKey key{m.from, m.to, m.type, m.term, epochOf(m.sent)};
+    // Rejections and messages stepped after the window are always drawn one by one; messages
+    // never stepped fold among themselves (a partition loses a stream of appends).
+    const bool lost = m.received < 0;
+    if (o.fold && !m.reject && (lost || inWindow(m.received))) {
+      const FoldKey key{m.from, m.to, m.type, m.term, epochOf(m.sent), lost};
       auto [it, added] = open.try_emplace(key, s.arrows.size());
       if (!added) {
         Arrow& a = s.arrows[it->second];
@@ -165,7 +167,7 @@ Selection select(const RunModel& model, const TimelineOptions& o) {
         a.lastIndex = m.index;
         a.m.entries += m.entries;
         a.m.commit = m.commit;
-        a.m.received = std::max(a.m.received, m.received);
+        if (!lost) a.m.received = std::max(a.m.received, m.received);
         continue;
       }
     }

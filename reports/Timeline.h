@@ -27,7 +27,8 @@ struct TimelineOptions {
   /// starts, snapshots, stops): the messages of one sender, receiver, type and term that were
   /// stepped and not rejected become one arrow ("MsgApp x17 t2 i113..140 +20 c139", from the
   /// first send to the last receive), and each member's commit advances become its last one
-  /// ("commit 57 (12 advances)"). Rejections and messages never stepped are always drawn.
+  /// ("commit 57 (12 advances)"). Messages never stepped fold among themselves, drawn at the
+  /// first one's send; rejections are always drawn one by one.
   bool fold = true;
   /// A lane "clients" with each client operation at its completion ("c3 put k2: ok"), or at
   /// its invocation when it never completed. Off by default: it doubles the rows of a run.

@@ -97,7 +97,10 @@ TEST(TimelineTest, RoutineTrafficFoldsBetweenNotableMarks) {
     return msg;
   };
   m.messages = {app(10, 5, false), app(20, 6, false), app(30, 7, true), app(40, 7, false),
-                app(60, 8, false)};
+                app(60, 8, false), app(70, 9, false), app(80, 10, false), app(90, 11, false)};
+  m.messages[5].received = -1;  // lost, like the two after it
+  m.messages[6].received = -1;
+  m.messages[7].received = -1;
   m.events = {{12, 1, LaneEventKind::kCommit, "commit 5"},
               {22, 1, LaneEventKind::kCommit, "commit 6"},
               {42, 1, LaneEventKind::kCommit, "commit 7"},
@@ -106,7 +109,8 @@ TEST(TimelineTest, RoutineTrafficFoldsBetweenNotableMarks) {
   const std::string folded = timelineDot(m, {})[0];
   EXPECT_NE(folded.find("MsgApp x3 t2 i5..7 +3 c7"), std::string::npos);  // before the fault
   EXPECT_NE(folded.find("MsgApp t2 i7 +1 c7 reject"), std::string::npos);  // never folded
-  EXPECT_NE(folded.find("MsgApp t2 i8 +1 c8"), std::string::npos);  // after the fault
+  EXPECT_NE(folded.find("MsgApp t2 i8 +1 c8\""), std::string::npos);  // after the fault
+  EXPECT_NE(folded.find("MsgApp x3 t2 i9..11 +3 c11 (lost)"), std::string::npos);
   EXPECT_NE(folded.find("commit 7 (3 advances)"), std::string::npos);
   EXPECT_NE(folded.find("\"commit 8\""), std::string::npos);
   EXPECT_EQ(folded.find("commit 5"), std::string::npos);
