@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
 
+#include "reports/Report.h"
 #include "scenarios/Run.h"
 #include "scenarios/ScenarioFile.h"
 #include "scenarios/Swarm.h"
@@ -49,6 +52,53 @@ std::string seconds(env::Nanos t) {
   return fmt::format("{:.1f} s", static_cast<double>(t.count()) / 1e9);
 }
 
+/// "a,b,c" -> {"a", "b", "c"} (empty items dropped).
+std::vector<std::string> splitList(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+/// The timeline options of `detcd-sim run --report`: window "A..B" (durations, either side may
+/// be empty), members "n1,n3" (or "1,3"), message kinds "MsgVote,MsgApp", rows per page.
+reports::TimelineOptions timelineOptions(const std::string& window, const std::string& nodes,
+                                         const std::string& kinds, std::size_t pageRows) {
+  reports::TimelineOptions o;
+  if (!window.empty()) {
+    const auto dots = window.find("..");
+    if (dots == std::string::npos) {
+      throw std::invalid_argument("--report-window wants A..B, e.g. 4s..9s");
+    }
+    const auto bound = [&](const std::string& text, std::int64_t dflt) {
+      if (text.empty()) return dflt;
+      const auto d = parseDuration(text);
+      if (!d) throw std::invalid_argument("--report-window: \"" + text + "\" is not a duration");
+      return static_cast<std::int64_t>(d->count());
+    };
+    o.from = bound(window.substr(0, dots), o.from);
+    o.to = bound(window.substr(dots + 2), o.to);
+    if (o.from > o.to) throw std::invalid_argument("--report-window: the start is after the end");
+  }
+  for (const std::string& n : splitList(nodes)) {
+    o.nodes.push_back(parseU64(n[0] == 'n' ? n.substr(1) : n, "--report-nodes"));
+  }
+  o.kinds = splitList(kinds);
+  if (pageRows == 0) throw std::invalid_argument("--report-page-rows must be at least 1");
+  o.rowsPerPage = pageRows;
+  return o;
+}
+
+/// The scenario file's text for the report ("" if it cannot be read again).
+std::string fileText(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 }  // namespace
 
 void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exitCode) {
@@ -58,6 +108,14 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
     std::uint64_t seed = 1;
     std::string bug;
     std::string outDir;
+    std::string reportDir;
+    std::string reportWindow;
+    std::string reportNodes;
+    std::string reportKinds;
+    std::size_t reportPageRows = reports::TimelineOptions().rowsPerPage;
+    bool reportClients = false;
+    bool reportUnfold = false;
+    std::size_t reportMaxPages = reports::TimelineOptions().maxPages;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("scenario", args->file, "Scenario file (YAML, docs/scenarios.md)")
@@ -66,12 +124,43 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
       ->capture_default_str();
   cmd->add_option("--bug", args->bug, "Turn on a deliberate defect (see server/Bugs.h)");
   cmd->add_option("--out", args->outDir, "Keep trace.jsonl and history.jsonl in this directory");
+  cmd->add_option("--report", args->reportDir,
+                  "Write the run's report (index.html, timeline, history chart) and its trace "
+                  "and history into this directory (docs/reports.md)");
+  cmd->add_option("--report-window", args->reportWindow,
+                  "Timeline only from A to B in virtual time, e.g. 4s..9s");
+  cmd->add_option("--report-nodes", args->reportNodes,
+                  "Timeline only of these members, e.g. n1,n3");
+  cmd->add_option("--report-kinds", args->reportKinds,
+                  "Timeline arrows only of these Raft message types, e.g. MsgVote,MsgVoteResp");
+  cmd->add_flag("--report-clients", args->reportClients,
+               "Timeline with a lane of client operations and their results");
+  cmd->add_flag("--report-unfold", args->reportUnfold,
+               "Timeline with every Raft message and commit advance (no folding)");
+  cmd->add_option("--report-max-pages", args->reportMaxPages,
+                  "Timeline pages at most; later times are left out")
+      ->capture_default_str();
+  cmd->add_option("--report-page-rows", args->reportPageRows,
+                  "Distinct times per timeline page")
+      ->capture_default_str();
   cmd->callback([args, &out, &err, exitCode] {
     RunOptions options;
     options.seed = args->seed;
     options.outDir = args->outDir;
     Scenario scenario;
+    reports::TimelineOptions timeline;
     try {
+      if (!args->reportDir.empty()) {
+        if (!args->outDir.empty() && args->outDir != args->reportDir) {
+          throw std::invalid_argument("--out and --report name different directories");
+        }
+        options.outDir = args->reportDir;
+        timeline = timelineOptions(args->reportWindow, args->reportNodes, args->reportKinds,
+                                   args->reportPageRows);
+        timeline.clients = args->reportClients;
+        timeline.fold = !args->reportUnfold;
+        timeline.maxPages = args->reportMaxPages;
+      }
       if (!args->bug.empty()) {
         auto bugs = server::parseBug(args->bug);
         if (!bugs) throw std::invalid_argument("--bug " + args->bug + ": unknown defect");
@@ -102,11 +191,35 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
     if (!options.outDir.empty()) {
       out << fmt::format("  trace and history in {}\n", options.outDir);
     }
-    out << fmt::format("replay: detcd-sim run {} --seed {}{}\n", args->file, options.seed,
-                       args->bug.empty() ? "" : " --bug " + args->bug);
+    const std::string replay = fmt::format("detcd-sim run {} --seed {}{}", args->file,
+                                           options.seed,
+                                           args->bug.empty() ? "" : " --bug " + args->bug);
+    out << "replay: " << replay << '\n';
     out << result.verdictLine() << '\n';
     out << "trace-hash: " << sim::formatHash(result.traceHash) << '\n';
     *exitCode = result.passed ? 0 : 1;
+    if (args->reportDir.empty()) return;
+    reports::ReportInput report;
+    report.scenarioName = scenario.name;
+    report.scenarioFile = args->file;
+    report.scenarioText = fileText(args->file);
+    report.seed = options.seed;
+    report.bug = args->bug;
+    report.replayCommand = replay;
+    report.verdict = result.verdictLine();
+    report.traceHash = sim::formatHash(result.traceHash);
+    for (const CheckResult& c : result.checks) {
+      report.checks.push_back({c.name, c.skipped ? "skipped" : (c.passed ? "ok" : "FAILED"),
+                               c.detail, c.explanation});
+    }
+    report.notes = result.notes;
+    report.timeline = timeline;
+    try {
+      out << "report: " << reports::writeReport(report, args->reportDir).string() << '\n';
+    } catch (const std::exception& e) {
+      err << "detcd-sim run: report: " << e.what() << '\n';
+      *exitCode = 2;
+    }
   });
 }
 

@@ -1,0 +1,116 @@
+#include "reports/Report.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "reports/HistoryChart.h"
+#include "reports/tests/TestData.h"
+
+namespace detcd::reports {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path sampleRunDir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("detcd-reports-test-" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* file : {"trace.jsonl", "history.jsonl"}) {
+    std::ofstream(dir / file) << testing::readData(file);
+  }
+  return dir;
+}
+
+ReportInput sampleInput() {
+  ReportInput in;
+  in.scenarioName = "sample";
+  in.scenarioFile = "reports/tests/data/sample.yaml";
+  in.scenarioText = "cluster: {members: 3}\n# <b>not markup</b>\n";
+  in.seed = 7;
+  in.replayCommand = "detcd-sim run reports/tests/data/sample.yaml --seed 7";
+  in.verdict = "verdict: FAIL (durability)";
+  in.traceHash = "0123456789abcdef";
+  in.checks = {{"linearizability", "ok", "4 operations", ""},
+               {"durability", "FAILED", "1 acknowledged write lost", "put a=1 at 1.3 s"},
+               {"leases", "skipped", "", ""}};
+  in.notes = {"n3 refused to start"};
+  return in;
+}
+
+std::string readAll(const fs::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(ReportTest, WritesEveryFileAndASelfContainedPage) {
+  const fs::path dir = sampleRunDir("whole");
+  const fs::path index = writeReport(sampleInput(), dir);
+  EXPECT_EQ(index, dir / "index.html");
+  for (const char* file : {"timeline.dot", "timeline.svg", "history.svg", "index.html"}) {
+    EXPECT_TRUE(fs::exists(dir / file)) << file;
+  }
+  const std::string html = readAll(index);
+  for (const char* expected :
+       {"verdict: FAIL (durability)", "class=\"FAILED\"", "1 acknowledged write lost",
+        "detcd-sim run reports/tests/data/sample.yaml --seed 7", "0123456789abcdef",
+        "n3 refused to start", "term 2: n1", "&lt;b&gt;not markup&lt;/b&gt;",
+        "class=\"history-chart\"", "class=\"scroll timeline\"><svg", "leader t2"}) {
+    EXPECT_NE(html.find(expected), std::string::npos) << expected;
+  }
+  EXPECT_EQ(html.find("<?xml"), std::string::npos);
+  EXPECT_EQ(html.find("<!DOCTYPE svg"), std::string::npos);
+  // Nothing is fetched: no scripts, stylesheets or images from elsewhere; the only URLs are
+  // XML namespace names, which browsers never load.
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find(" src="), std::string::npos);
+  EXPECT_EQ(html.find("url("), std::string::npos);
+  const std::regex url(R"((https?|ftp)://[^"' )]+)");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), url); it != std::sregex_iterator();
+       ++it) {
+    EXPECT_EQ(it->str().rfind("http://www.w3.org/", 0), 0u) << it->str();
+  }
+}
+
+TEST(ReportTest, PagesOfALongRunAreAllRenderedAndInlined) {
+  const fs::path dir = sampleRunDir("pages");
+  ReportInput in = sampleInput();
+  in.timeline.rowsPerPage = 4;
+  writeReport(in, dir);
+  EXPECT_TRUE(fs::exists(dir / "timeline-2.svg"));
+  const std::string html = readAll(dir / "index.html");
+  EXPECT_NE(html.find("page 2 of"), std::string::npos);
+}
+
+TEST(ReportTest, BadInputIsReportedWithItsLine) {
+  const fs::path dir = sampleRunDir("bad");
+  std::ofstream(dir / "history.jsonl") << "{\"type\":\"invoke\",\"client\":1,\"op\":\"get\"}\n{";
+  try {
+    writeReport(sampleInput(), dir);
+    FAIL() << "a malformed history was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("history.jsonl line 2:", 0), 0u) << e.what();
+  }
+  fs::remove(dir / "trace.jsonl");
+  EXPECT_THROW(writeReport(sampleInput(), dir), std::runtime_error);
+}
+
+TEST(ReportTest, HistoryChartHasABarPerOperationColouredByOutcome) {
+  const std::string svg = historyChartSvg(testing::sampleModel());
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  std::size_t bars = 0;
+  for (auto p = svg.find("<rect"); p != std::string::npos; p = svg.find("<rect", p + 1)) ++bars;
+  EXPECT_EQ(bars, 3u + 4u);  // legend + operations
+  EXPECT_NE(svg.find("client 2 get a: failed"), std::string::npos);
+  EXPECT_NE(svg.find("client 1 put b: unknown at 2.950000 s, never completed"), std::string::npos);
+  EXPECT_NE(svg.find("#e53935"), std::string::npos);
+  EXPECT_NE(svg.find("#ffb300"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace detcd::reports
