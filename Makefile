@@ -48,7 +48,7 @@ test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 1200
 
 demo: build
-	@$(BUILD_DIR)/bin/detcd-sim run scenarios/demo.yaml --seed 1 --out $(BUILD_DIR)/demo
+	@$(BUILD_DIR)/bin/detcd-sim run scenarios/demo.yaml --seed 1 --report $(BUILD_DIR)/demo
 
 bench: build
 	@for b in $(BUILD_DIR)/bin/bench_*; do echo "== $$b"; $$b || exit 1; done
