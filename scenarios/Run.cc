@@ -91,9 +91,19 @@ RunResult runPhases(sim::Simulation& sim, const Scenario& scenario, const RunOpt
   workload.stop();
   sim.runUntil(sim.now() + scenario.workload.requestTimeout + Nanos{1'000'000'000});
 
-  // Durability phase: every member loses power and restarts; the survivors must converge.
+  // Durability phase: every member loses power and restarts; the survivors must converge. They
+  // restart at their durable commit index, which may trail what they had applied (etcd syncs a
+  // commit-only HardState lazily), so they must first get back to the highest applied index:
+  // only a new leader's first commit tells them the rest is committed.
+  std::uint64_t appliedBefore = 0;
+  for (const auto& [id, record] : cluster.records()) {
+    const server::Node* node = cluster.node(id);
+    if (node != nullptr && !node->stopped()) {
+      appliedBefore = std::max(appliedBefore, node->status().appliedIndex);
+    }
+  }
   cluster.crashAndRestartAll();
-  pollUntil(sim, [&] { return cluster.leader() && cluster.converged(0); },
+  pollUntil(sim, [&] { return cluster.leader() && cluster.converged(appliedBefore); },
             sim.now() + kConvergenceBound);
 
   // A member that refused to start although nothing corrupted its disk lost acknowledged state
