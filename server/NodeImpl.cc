@@ -433,9 +433,12 @@ void Node::Impl::onSoftState(const raft::SoftState& ss) {
   }
   if (ss.lead != lastLead_) {
     lastLead_ = ss.lead;
-    // ReadIndex requests in flight may have been lost with the old leader (etcd 3.4 fails them).
-    for (std::uint64_t id : std::exchange(awaitingReadState_, {})) {
-      waits_.trigger(id, errors::leaderChanged());
+    // A ReadIndex in flight may have been lost with the old leader (etcd 3.4 fails its reads).
+    if (readBatchId_ != 0) {
+      readBatchId_ = 0;
+      for (std::uint64_t id : std::exchange(readBatch_, {})) {
+        waits_.trigger(id, errors::leaderChanged());
+      }
     }
     for (auto it = moveLeaders_.begin(); it != moveLeaders_.end();) {
       if (it->second == ss.lead) {
@@ -520,9 +523,13 @@ void Node::Impl::applyConfChange(const raftpb::Entry& e) {
 
 void Node::Impl::serveReads(const std::vector<raft::ReadState>& readStates) {
   for (const auto& rs : readStates) {
-    const std::uint64_t id = decodeId(rs.requestCtx);
-    if (awaitingReadState_.erase(id) != 0) awaitingApply_[id] = rs.index;
+    if (readBatchId_ == 0 || decodeId(rs.requestCtx) != readBatchId_) continue;
+    for (std::uint64_t id : readBatch_) awaitingApply_[id] = rs.index;
+    readBatchId_ = 0;
+    readBatch_.clear();
   }
+  // Reads that arrived meanwhile get their own ReadIndex now.
+  if (readBatchId_ == 0 && !readsWaiting_.empty() && !stopped_) startReadBatch();
   for (auto it = awaitingApply_.begin(); it != awaitingApply_.end();) {
     if (it->second <= consistentIndex_) {
       const std::uint64_t id = it->first;
@@ -582,7 +589,9 @@ void Node::Impl::stop(const std::string& reason) {
     if (*t != 0) env_.clock.cancel(*t);
     *t = 0;
   }
-  awaitingReadState_.clear();
+  readsWaiting_.clear();
+  readBatch_.clear();
+  readBatchId_ = 0;
   awaitingApply_.clear();
   moveLeaders_.clear();
   failExpiredKeepAlives(errors::stopped());

@@ -111,6 +111,8 @@ class Node::Impl {
   /// (or with the error that prevented it).
   void linearizableRead(std::function<void(const mvcc::Status&)> read);
   void retryReadIndexes();
+  /// Sends one ReadIndex for every read waiting (none in flight).
+  void startReadBatch();
   template <class Response>
   Waits::Completion typed(Callback<Response> done);
   template <class Response>
@@ -167,13 +169,17 @@ class Node::Impl {
   std::string role_ = "follower";
 
   bool pumping_ = false;
-  bool pumpScheduled_ = false;
   std::vector<std::function<void()>> answers_;
 
   std::uint64_t idPrefix_ = 0;
   std::uint64_t idCounter_ = 0;
-  /// ReadIndex requests waiting for their ReadState, and those waiting for the applied index.
-  std::set<std::uint64_t> awaitingReadState_;
+  /// Linearizable reads, batched as etcd does: those that arrived while a ReadIndex is in flight
+  /// wait for the next one (a read needs a ReadIndex issued after it arrived); the batch of the
+  /// ReadIndex in flight (its context is readBatchId_, 0 when none); reads with their read index,
+  /// waiting for the applied index.
+  std::vector<std::uint64_t> readsWaiting_;
+  std::uint64_t readBatchId_ = 0;
+  std::vector<std::uint64_t> readBatch_;
   std::map<std::uint64_t, std::uint64_t> awaitingApply_;  // id -> read index
   std::uint64_t ticks_ = 0;
   std::uint64_t lastLead_ = 0;

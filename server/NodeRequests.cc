@@ -68,14 +68,25 @@ void Node::Impl::linearizableRead(std::function<void(const mvcc::Status&)> read)
              [read = std::move(read)](const mvcc::Status& st, const google::protobuf::Message*) {
                read(st);
              });
-  awaitingReadState_.insert(id);
-  raw_->readIndex(encodeId(id));
+  readsWaiting_.push_back(id);
+  if (readBatchId_ == 0) startReadBatch();
   pump();
 }
 
+void Node::Impl::startReadBatch() {
+  readBatchId_ = nextRequestId();
+  readBatch_ = std::exchange(readsWaiting_, {});
+  raw_->readIndex(encodeId(readBatchId_));
+}
+
 void Node::Impl::retryReadIndexes() {
-  // A ReadIndex message lost on the way to the leader is asked again (etcd 3.5 retries too).
-  for (std::uint64_t id : awaitingReadState_) raw_->readIndex(encodeId(id));
+  // A ReadIndex lost on the way to the leader (or dropped for want of one) is asked again
+  // (etcd 3.5 retries too).
+  if (readBatchId_ != 0) {
+    raw_->readIndex(encodeId(readBatchId_));
+  } else if (!readsWaiting_.empty()) {
+    startReadBatch();
+  }
 }
 
 void Node::Impl::range(const etcdserverpb::RangeRequest& req,

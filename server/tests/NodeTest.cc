@@ -666,6 +666,23 @@ TEST(NodeTest, InvalidConfigsThrowBeforeTouchingTheDisk) {
   }
 }
 
+TEST(NodeTest, AFullDiskStopsTheNode) {
+  NodeConfig base;
+  base.walSegmentBytes = 4096;  // a new segment is needed soon, and there is no room for it
+  SimCluster c(28, 1, base);
+  c.startAll();
+  ASSERT_EQ(c.waitForLeader(), 1u);
+  sim::DiskFaults faults;
+  faults.capacity = c.host(1).disk().usedBytes() + 1024;
+  c.host(1).disk().setFaults(faults);
+  for (int i = 0; i < 40 && !c.node(1)->stopped(); ++i) {
+    (void)c.put(1, "k", std::string(200, 'v'));
+  }
+  ASSERT_TRUE(c.node(1)->stopped());
+  EXPECT_NE(c.node(1)->status().stopReason.find("space"), std::string::npos)
+      << c.node(1)->status().stopReason;
+}
+
 TEST(NodeTest, FsyncFailureStopsTheNodeForGood) {
   SimCluster c(14, 3);
   c.startAll();
