@@ -94,7 +94,6 @@ sim::Host& Cluster::addMember(std::uint64_t id, bool join) {
     return process;
   };
   records_[id].id = id;
-  joined_[id] = join;
   return sim_.addHost(id, std::move(factory), options);
 }
 

@@ -108,7 +108,6 @@ class Cluster final : public MemberAccess {
   server::Bugs bugs_;
   sim::Rng clientNet_;
   std::map<std::uint64_t, MemberRecord> records_;
-  std::map<std::uint64_t, bool> joined_;  ///< members added by add-member start with join
 };
 
 }  // namespace detcd::scenarios

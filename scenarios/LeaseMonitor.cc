@@ -47,7 +47,7 @@ LeaseMonitorOptions leaseOptionsFor(const Scenario& scenario) {
     if (f.kind == FaultKind::kClockDrift) {
       options.driftTolerance = std::max(options.driftTolerance, std::abs(f.driftPpm) * 1e-6);
     } else if (f.kind == FaultKind::kClockStep && f.step > env::Nanos(0)) {
-      options.clockSteps.push_back({f.at, memberIdOf(f.node).value_or(0)});
+      options.clockSteps.push_back({f.at, memberIdOf(f.node).value_or(0), f.step});
     }
   }
   return options;

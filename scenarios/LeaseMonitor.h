@@ -25,6 +25,7 @@ struct Scenario;
 struct ClockStep {
   env::Nanos at{0};
   env::NodeId node = 0;
+  env::Nanos by{0};  ///< how far the clock jumped
 };
 
 struct LeaseMonitorOptions {

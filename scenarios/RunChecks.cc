@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <map>
 #include <optional>
 #include <utility>
@@ -43,17 +42,15 @@ std::string listLines(const std::vector<std::string>& items) {
   return out;
 }
 
-/// How early a lease may expire under the scenario's clock faults: every forward clock step,
-/// plus the largest drift over the whole run (a fast leader clock shortens every TTL).
+/// How early a lease may expire under the scenario's clock faults (leaseOptionsFor): every
+/// forward clock step, plus the largest drift over the whole run (a fast leader clock shortens
+/// every TTL).
 checkers::Timestamp leaseExpirySlack(const Scenario& scenario) {
+  const LeaseMonitorOptions clocks = leaseOptionsFor(scenario);
   env::Nanos slack{0};
-  double drift = 0;
-  for (const Fault& f : scenario.faults) {
-    if (f.kind == FaultKind::kClockStep && f.step > env::Nanos{0}) slack += f.step;
-    if (f.kind == FaultKind::kClockDrift) drift = std::max(drift, std::abs(f.driftPpm) * 1e-6);
-  }
+  for (const ClockStep& step : clocks.clockSteps) slack += step.by;
   const auto total = static_cast<double>((scenario.duration + scenario.livenessBound).count());
-  return slack.count() + static_cast<checkers::Timestamp>(drift * total);
+  return slack.count() + static_cast<checkers::Timestamp>(clocks.driftTolerance * total);
 }
 
 CheckResult checkLinearizable(const checkers::History& history, std::uint64_t maxSteps,
