@@ -93,30 +93,41 @@ std::string summaryTable(const RunModel& m) {
       "<tr><th>elections (became candidate)</th><td>{}</td></tr>\n"
       "<tr><th>faults applied / skipped</th><td>{} / {}</td></tr>\n"
       "<tr><th>peer messages sent / dropped (heartbeats included)</th><td>{} / {}{}</td></tr>\n"
-      "<tr><th>Raft messages sent / never stepped (heartbeats excluded)</th><td>{} / {}</td></tr>\n"
+      "<tr><th>Raft messages sent / never stepped ({})</th><td>{} / {}</td></tr>\n"
       "<tr><th>fsyncs (files and directories)</th><td>{}</td></tr>\n"
       "<tr><th>snapshots saved</th><td>{}</td></tr>\n"
       "<tr><th>entries applied (all members)</th><td>{}</td></tr>\n"
       "<tr><th>client operations (ok / failed / unknown)</th><td>{} ({} / {} / {})</td></tr>\n"
       "</table>\n",
       m.nodes.size(), formatSeconds(m.endTime), leaders.empty() ? "none" : leaders, s.elections,
-      s.faults, s.faultsSkipped, s.packetsSent, s.packetsDropped, drops, s.raftSent, s.raftLost,
+      s.faults, s.faultsSkipped, s.packetsSent, s.packetsDropped, drops,
+      s.heartbeatsTraced == 0 ? std::string("heartbeats not traced")
+                              : fmt::format("{} heartbeats included", s.heartbeatsTraced),
+      s.raftSent, s.raftLost,
       s.fsyncs, s.snapshots, s.applies, m.ops.size(), ok, failed, unknown);
 }
 
 std::string finalsTable(const RunModel& m) {
   std::string html =
-      "<table><tr><th>member</th><th>up</th><th>role</th><th>term</th><th>vote</th>"
-      "<th>leader</th><th>commit</th><th>applied</th><th>last index</th><th>snapshot</th>"
+      "<table class=\"finals\"><tr><th>member</th><th>up</th><th>role</th><th>term</th>"
+      "<th>vote</th><th>leader</th><th>commit</th><th>applied</th><th>log</th>"
+      "<th>snapshot</th><th>revision (compacted)</th><th>HashKV</th>"
       "<th>hash of last applied entry</th><th>stopped</th></tr>\n";
   for (std::uint64_t n : m.nodes) {
     const auto it = m.finals.find(n);
     const NodeFinalState f = it == m.finals.end() ? NodeFinalState{} : it->second;
+    // Without the runner's member-final record only the log's last index is known.
+    const std::string log =
+        f.hasStatus ? fmt::format("{}..{}", f.firstIndex, f.last) : fmt::format("..{}", f.last);
+    const std::string revision =
+        f.hasStatus ? fmt::format("{} ({})", f.revision, f.compactRevision) : "-";
+    const std::string hashKv = f.hasStatus ? fmt::format("{:08x}", f.hashKv) : "-";
     html += fmt::format(
         "<tr><td>n{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-        "<td>{}</td><td>{}</td><td>{}</td><td>{:016x}</td><td>{}</td></tr>\n",
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:016x}</td><td>{}</td>"
+        "</tr>\n",
         n, f.up ? "yes" : "no", escapeXml(f.role), f.term, f.vote, f.leader, f.commit, f.applied,
-        f.last, f.snapshotIndex, f.appliedHash, escapeXml(f.stopped));
+        log, f.snapshotIndex, revision, hashKv, f.appliedHash, escapeXml(f.stopped));
   }
   return html + "</table>\n";
 }
@@ -144,6 +155,7 @@ fs::path writeReport(const ReportInput& input, const fs::path& dir) {
   RunModel model;
   readTrace(readFile(dir / "trace.jsonl"), model);
   readHistory(readFile(dir / "history.jsonl"), model);
+  if (fs::exists(dir / "checks.json")) readChecks(readFile(dir / "checks.json"), model);
 
   const std::vector<std::string> pages = timelineDot(model, input.timeline);
   std::string timelines;
@@ -171,10 +183,13 @@ fs::path writeReport(const ReportInput& input, const fs::path& dir) {
       "<h2>Cluster summary</h2>\n{10}\n"
       "<h2>Members at the end</h2>\n{11}\n"
       "<h2>Timeline</h2>\n<p>Lanes: the simulator's faults, then each member; time flows down. "
-      "Arrows are Raft messages (heartbeats are not traced): blue vote requests, green vote "
-      "answers, black appends (t term, i index, +entries, c commit), gray append answers, purple "
-      "snapshots, red rejections; a dashed arrow ending in a bar was never stepped.</p>\n{12}\n"
-      "<h2>History</h2>\n<div class=\"scroll history\">{13}</div>\n"
+      "Arrows are Raft messages: blue vote requests, green vote answers, black appends (t term, "
+      "i index, +entries, c commit), gray append answers, purple snapshots, red rejections, "
+      "light gray heartbeats (traced only with --report-heartbeats); a dashed arrow ending in a "
+      "bar was never stepped.</p>\n{12}\n"
+      "<h2>History</h2>\n<p>One row per client, each operation a bar from its invocation to "
+      "its completion: green ok, red failed, amber unknown. Hover a bar for the operation.</p>\n"
+      "<div class=\"scroll history\">{13}</div>\n"
       "<h2>Scenario</h2>\n<p>{14}</p>\n<pre>{15}</pre>\n"
       "</body>\n</html>\n",
       escapeXml(input.scenarioName), input.seed, kStyle,
