@@ -4,6 +4,8 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <deque>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -40,6 +42,10 @@ std::string svgElement(const std::string& file) {
   if (start == std::string::npos) throw std::runtime_error("dot wrote no <svg> element");
   return file.substr(start);
 }
+
+/// Timeline pages rendered at once: dot takes most of a report's time, pages are independent,
+/// and two cores is what a developer machine (and CI here) can be assumed to have.
+constexpr std::size_t kDotJobs = 2;
 
 std::string pageName(std::size_t page, const char* ext) {
   return page == 1 ? fmt::format("timeline.{}", ext) : fmt::format("timeline-{}.{}", page, ext);
@@ -134,21 +140,42 @@ std::string finalsTable(const RunModel& m) {
 
 }  // namespace
 
+void renderDots(const std::vector<std::pair<fs::path, fs::path>>& files, std::size_t jobs) {
+  jobs = std::max<std::size_t>(jobs, 1);
+  std::deque<std::pair<pid_t, std::string>> running;  // pid, DOT file
+  std::string firstError;
+  const auto waitOldest = [&running, &firstError] {
+    const auto [pid, dot] = running.front();
+    running.pop_front();
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      if (firstError.empty()) {
+        firstError = fmt::format("dot -Tsvg {} failed (status {})", dot, status);
+      }
+    }
+  };
+  for (const auto& [dotFile, svgFile] : files) {
+    if (running.size() == jobs) waitOldest();
+    const std::string svg = svgFile.string(), dot = dotFile.string();
+    // -q: no warnings (a same-rank arrow of a lost message makes dot warn about spline routing).
+    std::string a0 = "dot", a1 = "-q", a2 = "-Tsvg", a3 = "-o";
+    std::vector<char*> argv = {a0.data(), a1.data(), a2.data(), a3.data(),
+                               const_cast<char*>(svg.c_str()), const_cast<char*>(dot.c_str()),
+                               nullptr};
+    pid_t pid = 0;
+    if (posix_spawnp(&pid, "dot", nullptr, nullptr, argv.data(), environ) != 0) {
+      if (firstError.empty()) firstError = "cannot run Graphviz dot (is graphviz installed?)";
+      break;
+    }
+    running.emplace_back(pid, dot);
+  }
+  // Every dot started is waited for, also after a failure.
+  while (!running.empty()) waitOldest();
+  if (!firstError.empty()) throw std::runtime_error(firstError);
+}
+
 void renderDot(const fs::path& dotFile, const fs::path& svgFile) {
-  const std::string svg = svgFile.string(), dot = dotFile.string();
-  // -q: no warnings (a same-rank arrow of a lost message makes dot warn about spline routing).
-  std::string a0 = "dot", a1 = "-q", a2 = "-Tsvg", a3 = "-o";
-  std::vector<char*> argv = {a0.data(), a1.data(), a2.data(), a3.data(),
-                             const_cast<char*>(svg.c_str()), const_cast<char*>(dot.c_str()),
-                             nullptr};
-  pid_t pid = 0;
-  if (posix_spawnp(&pid, "dot", nullptr, nullptr, argv.data(), environ) != 0) {
-    throw std::runtime_error("cannot run Graphviz dot (is graphviz installed?)");
-  }
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    throw std::runtime_error(fmt::format("dot -Tsvg {} failed (status {})", dot, status));
-  }
+  renderDots({{dotFile, svgFile}}, 1);
 }
 
 fs::path writeReport(const ReportInput& input, const fs::path& dir) {
@@ -158,10 +185,14 @@ fs::path writeReport(const ReportInput& input, const fs::path& dir) {
   if (fs::exists(dir / "checks.json")) readChecks(readFile(dir / "checks.json"), model);
 
   const std::vector<std::string> pages = timelineDot(model, input.timeline);
-  std::string timelines;
+  std::vector<std::pair<fs::path, fs::path>> files;
   for (std::size_t p = 1; p <= pages.size(); ++p) {
     writeFile(dir / pageName(p, "dot"), pages[p - 1]);
-    renderDot(dir / pageName(p, "dot"), dir / pageName(p, "svg"));
+    files.emplace_back(dir / pageName(p, "dot"), dir / pageName(p, "svg"));
+  }
+  renderDots(files, kDotJobs);
+  std::string timelines;
+  for (std::size_t p = 1; p <= pages.size(); ++p) {
     timelines += fmt::format("<h3>page {} of {} ({})</h3>\n"
                              "<div class=\"scroll timeline\">{}</div>\n",
                              p, pages.size(), pageName(p, "svg"),

@@ -87,6 +87,28 @@ TEST(ReportTest, PagesOfALongRunAreAllRenderedAndInlined) {
   EXPECT_NE(html.find("page 2 of"), std::string::npos);
 }
 
+TEST(ReportTest, PagesRenderTwoAtATimeAndAFailureIsNamedAfterAllFinish) {
+  const fs::path dir = fs::temp_directory_path() / "detcd-reports-test-dots";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::vector<std::pair<fs::path, fs::path>> files;
+  for (const char* name : {"a", "b", "bad", "c"}) {
+    std::ofstream(dir / (std::string(name) + ".dot"))
+        << (std::string(name) == "bad" ? "digraph { a -> }" : "digraph { a -> b; }");
+    files.emplace_back(dir / (std::string(name) + ".dot"), dir / (std::string(name) + ".svg"));
+  }
+  try {
+    renderDots(files, 2);
+    FAIL() << "a malformed DOT file was rendered";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.dot failed"), std::string::npos) << e.what();
+  }
+  for (const char* name : {"a", "b", "c"}) {
+    EXPECT_NE(readAll(dir / (std::string(name) + ".svg")).find("<svg"), std::string::npos)
+        << name;
+  }
+}
+
 TEST(ReportTest, BadInputIsReportedWithItsLine) {
   const fs::path dir = sampleRunDir("bad");
   std::ofstream(dir / "history.jsonl") << "{\"type\":\"invoke\",\"client\":1,\"op\":\"get\"}\n{";
