@@ -54,6 +54,21 @@ if(NOT rc EQUAL 0 OR NOT dot MATCHES "MsgHeartbeat" OR NOT out MATCHES "--report
                       "the flag\n${out}\n${err}")
 endif()
 
+# A run that --bug stale-read makes non-linearizable (docs/checks.md): checks.json names the
+# violation's operations and the history chart highlights them.
+set(dir "${DETCD_OUT}/stale-read")
+file(REMOVE_RECURSE "${dir}")
+execute_process(COMMAND "${DETCD_SIM}" run "${DETCD_SCENARIO_DIR}/leader-isolated.yaml" --seed 2
+                        --bug stale-read --report "${dir}" --report-max-pages 1
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+file(READ "${dir}/checks.json" checks)
+file(READ "${dir}/index.html" html)
+if(NOT rc EQUAL 1 OR NOT checks MATCHES "\"violation\"" OR NOT html MATCHES "violation-window"
+   OR NOT html MATCHES "linearizable-prefix")
+  message(FATAL_ERROR "stale-read: exit ${rc} (expected 1), or no violation highlighted\n"
+                      "${out}\n${err}")
+endif()
+
 # Bad report options are bad input (exit status 2), named on standard error.
 foreach(bad "--report-window;9s..4s" "--report-window;4s" "--report-page-rows;0"
             "--out;${DETCD_OUT}/other")
