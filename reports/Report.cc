@@ -61,12 +61,17 @@ pre { background: #f6f6f6; padding: 0.5em; overflow-x: auto; }
 .scroll { overflow: auto; max-height: 90vh; border: 1px solid #ddd; }
 )";
 
-std::string checksTable(const ReportInput& in) {
+/// The checks; a failed linearizability check links to the history chart when the chart
+/// highlights its violation (`highlighted`).
+std::string checksTable(const ReportInput& in, bool highlighted) {
   std::string html = "<table><tr><th>check</th><th>result</th><th>detail</th></tr>\n";
   for (const CheckVerdict& c : in.checks) {
-    html += fmt::format("<tr><td>{}</td><td class=\"{}\">{}</td><td>{}{}</td></tr>\n",
+    const bool link = highlighted && c.name == "linearizability" && c.status == "FAILED";
+    html += fmt::format("<tr><td>{}</td><td class=\"{}\">{}</td><td>{}{}{}</td></tr>\n",
                         escapeXml(c.name), escapeXml(c.status), escapeXml(c.status),
                         escapeXml(c.detail),
+                        link ? " (<a href=\"#history\">highlighted in the history chart</a>)"
+                             : "",
                         c.explanation.empty()
                             ? std::string()
                             : "<pre>" + escapeXml(c.explanation) + "</pre>");
@@ -218,15 +223,17 @@ fs::path writeReport(const ReportInput& input, const fs::path& dir) {
       "i index, +entries, c commit), gray append answers, purple snapshots, red rejections, "
       "light gray heartbeats (traced only with --report-heartbeats); a dashed arrow ending in a "
       "bar was never stepped.</p>\n{12}\n"
-      "<h2>History</h2>\n<p>One row per client, each operation a bar from its invocation to "
-      "its completion: green ok, red failed, amber unknown. Hover a bar for the operation.</p>\n"
+      "<h2 id=\"history\">History</h2>\n<p>One row per client, each operation a bar from its "
+      "invocation to its completion: green ok, red failed, amber unknown. Hover a bar for the "
+      "operation.</p>\n"
       "<div class=\"scroll history\">{13}</div>\n"
       "<h2>Scenario</h2>\n<p>{14}</p>\n<pre>{15}</pre>\n"
       "</body>\n</html>\n",
       escapeXml(input.scenarioName), input.seed, kStyle,
       input.verdict.find("PASS") != std::string::npos ? "ok" : "FAILED",
       escapeXml(input.verdict), input.bug.empty() ? "" : ", bug " + escapeXml(input.bug),
-      escapeXml(input.traceHash), escapeXml(input.replayCommand), checksTable(input),
+      escapeXml(input.traceHash), escapeXml(input.replayCommand),
+      checksTable(input, model.violation.has_value()),
       notes.empty() ? "" : "<ul>" + notes + "</ul>", summaryTable(model), finalsTable(model),
       timelines, chart, escapeXml(input.scenarioFile), escapeXml(input.scenarioText));
   const fs::path index = dir / "index.html";

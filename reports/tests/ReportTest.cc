@@ -173,6 +173,12 @@ TEST(ReportTest, TheRunsChecksAndFinalRecordsReachThePage) {
   writeReport(sampleInput(), dir);
   const std::string html = readAll(dir / "index.html");
   EXPECT_NE(html.find("class=\"violation-window\""), std::string::npos);
+  EXPECT_EQ(html.find("highlighted in the history chart"), std::string::npos);  // it passed
+  ReportInput failed = sampleInput();
+  failed.checks[0].status = "FAILED";
+  writeReport(failed, dir);
+  EXPECT_NE(readAll(dir / "index.html").find("<a href=\"#history\">highlighted in the history"),
+            std::string::npos);
   EXPECT_NE(html.find("<td>deadbeef</td>"), std::string::npos);  // n1's HashKV
   EXPECT_NE(html.find("<td>2..3</td>"), std::string::npos);      // n1's log
   EXPECT_NE(html.find("<td>7 (-1)</td>"), std::string::npos);    // n1's revisions
