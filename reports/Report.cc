@@ -58,6 +58,7 @@ td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-al
 .ok { color: #2e7d32; } .FAILED { color: #c62828; font-weight: bold; } .skipped { color: #888; }
 .verdict { font-size: 1.4em; font-weight: bold; }
 pre { background: #f6f6f6; padding: 0.5em; overflow-x: auto; }
+td pre { max-height: 24em; max-width: 80vw; overflow: auto; }
 .scroll { overflow: auto; max-height: 90vh; border: 1px solid #ddd; }
 )";
 
