@@ -2,11 +2,12 @@
 // The in-memory model of one simulated run that reports draw: what each member did (role and
 // term changes, commit index advances, crashes, restarts, snapshots), the faults the simulator
 // applied, the Raft messages that members sent and stepped, and the clients' operations.
-// Built from the run's trace (docs/simulation.md, docs/server.md "Trace events") and history
-// (docs/history.md). Knows no other module: reports read traces and histories.
+// Built from the run's trace (docs/simulation.md, docs/server.md "Trace events"), history
+// (docs/history.md) and check results (checks.json, docs/reports.md). Knows no other module:
+// reports read traces and histories, never run checkers.
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -38,9 +39,9 @@ struct LaneEvent {
 };
 
 /// One Raft message (heartbeats only when the run traced them, NodeConfig::traceHeartbeats),
-/// from its "raft-send" at the sender to the matching
-/// "raft-recv" at the receiver. Matching is first-in first-out among messages with equal
-/// (from, to, type, term, index, entries, commit, reject).
+/// from its "raft-send" at the sender to the matching "raft-recv" at the receiver. Matching is
+/// first-in first-out among messages with equal (from, to, type, term, index, entries, commit,
+/// reject).
 struct RaftMessage {
   std::int64_t sent = 0;       ///< ns
   std::int64_t received = -1;  ///< ns; -1 when never stepped (dropped, lost, receiver down)
