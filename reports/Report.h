@@ -4,9 +4,11 @@
 // index.html, a page that opens from disk with no network: every SVG is inlined, nothing is
 // fetched. What `detcd-sim run --report DIR` writes (docs/reports.md).
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reports/Timeline.h"
@@ -47,5 +49,11 @@ std::filesystem::path writeReport(const ReportInput& input, const std::filesyste
 /// warnings quiet, errors still fail) and waits for it. Throws
 /// std::runtime_error when it cannot start or exits non-zero.
 void renderDot(const std::filesystem::path& dotFile, const std::filesystem::path& svgFile);
+
+/// renderDot for each (DOT file, SVG file) pair, at most `jobs` (>= 1; 0 counts as 1) dot
+/// processes at a time. Waits for every one it started, then throws std::runtime_error naming
+/// the first that could not start or failed.
+void renderDots(const std::vector<std::pair<std::filesystem::path, std::filesystem::path>>& files,
+                std::size_t jobs);
 
 }  // namespace detcd::reports

@@ -37,7 +37,7 @@ void forEachLine(std::string_view text, std::string_view file, Each&& each) {
     }
     if (!o.is_object()) throw fail("not a JSON object");
     try {
-      each(o);
+      each(static_cast<std::int64_t>(lineNo), o);
     } catch (const std::invalid_argument& e) {
       throw fail(e.what());
     }
@@ -135,6 +135,7 @@ class TraceFolder {
       m.sent = t;
       m.from = node;
       m.to = u64(o, "to");
+      if (m.type == "MsgHeartbeat" || m.type == "MsgHeartbeatResp") ++s.heartbeatsTraced;
       pending_[keyOf(m)].push_back(model_.messages.size());
       model_.messages.push_back(std::move(m));
       ++s.raftSent;
@@ -176,6 +177,8 @@ class TraceFolder {
       add(t, node, LaneEventKind::kSnapshot,
           fmt::format("{} {}", kind == "snapshot-save" ? "snapshot" : "restore",
                       u64(o, "index")));
+    } else if (kind == "member-final") {
+      memberFinal(node, o);
     } else if (kind == "node-stopped" || kind == "node-refused") {
       model_.finals[node].stopped = str(o, "reason");
       add(t, node, LaneEventKind::kStopped,
@@ -198,6 +201,28 @@ class TraceFolder {
  private:
   void add(std::int64_t t, std::uint64_t node, LaneEventKind kind, std::string label) {
     model_.events.push_back({t, node, kind, std::move(label)});
+  }
+
+  /// The runner's record of a member's NodeStatus at the end of the run (scenarios/Run.cc).
+  void memberFinal(std::uint64_t node, const json& o) {
+    const auto it = o.find("live");
+    if (it == o.end() || !it->is_boolean()) {
+      throw std::invalid_argument("missing or non-boolean field \"live\"");
+    }
+    if (!it->get<bool>()) return;
+    NodeFinalState& f = model_.finals[node];
+    f.hasStatus = true;
+    f.role = str(o, "role");
+    f.term = u64(o, "term");
+    f.leader = u64(o, "leader");
+    f.commit = u64(o, "commit");
+    f.applied = u64(o, "applied");
+    f.snapshotIndex = u64(o, "snapshot");
+    f.firstIndex = u64(o, "first");
+    f.last = u64(o, "last");
+    f.revision = i64(o, "revision");
+    f.compactRevision = i64(o, "compact-revision");
+    f.hashKv = static_cast<std::uint32_t>(u64(o, "hashkv"));
   }
 
   void raftState(std::int64_t t, std::uint64_t node, const json& o) {
@@ -236,13 +261,13 @@ class TraceFolder {
 
 void readTrace(std::string_view text, RunModel& model) {
   TraceFolder folder(model);
-  forEachLine(text, "trace.jsonl", [&](const json& o) { folder.fold(o); });
+  forEachLine(text, "trace.jsonl", [&](std::int64_t, const json& o) { folder.fold(o); });
   folder.finish();
 }
 
 void readHistory(std::string_view text, RunModel& model) {
   std::map<std::uint64_t, std::size_t> open;  // client -> index of its outstanding op
-  forEachLine(text, "history.jsonl", [&](const json& o) {
+  forEachLine(text, "history.jsonl", [&](std::int64_t line, const json& o) {
     const std::string type = str(o, "type");
     if (type == "watch" || type == "watch_response") return;
     const std::uint64_t client = u64(o, "client");
@@ -254,6 +279,7 @@ void readHistory(std::string_view text, RunModel& model) {
             fmt::format("client {} invokes while its previous request is outstanding", client));
       }
       ClientOp op;
+      op.line = line;
       op.client = client;
       op.invoke = time;
       op.op = str(o, "op");
@@ -284,6 +310,60 @@ void readHistory(std::string_view text, RunModel& model) {
     op.error = optStr(o, "error");
     open.erase(it);
   });
+}
+
+void readChecks(std::string_view text, RunModel& model) {
+  const auto fail = [](const std::string& what) {
+    return std::invalid_argument("checks.json: " + what);
+  };
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw fail(std::string("not JSON: ") + e.what());
+  }
+  const auto checks = doc.find("checks");
+  if (!doc.is_object() || checks == doc.end() || !checks->is_array()) {
+    throw fail("not an object with an array \"checks\"");
+  }
+  std::map<std::int64_t, std::size_t> byLine;  // invocation line -> index into model.ops
+  for (std::size_t i = 0; i < model.ops.size(); ++i) byLine[model.ops[i].line] = i;
+  for (const json& check : *checks) {
+    const auto v = check.is_object() ? check.find("violation") : check.end();
+    if (!check.is_object() || v == check.end()) continue;
+    try {
+      const auto opAt = [&byLine](const json& ref) {
+        if (!ref.is_object()) throw std::invalid_argument("an operation is not an object");
+        const std::int64_t line = i64(ref, "line");
+        const auto it = byLine.find(line);
+        if (it == byLine.end()) {
+          throw std::invalid_argument(
+              fmt::format("history line {} is no invocation in history.jsonl", line));
+        }
+        return it->second;
+      };
+      const auto opsAt = [&opAt](const json& refs) {
+        if (!refs.is_array()) throw std::invalid_argument("prefix or window is not an array");
+        std::vector<std::size_t> out;
+        for (const json& r : refs) out.push_back(opAt(r));
+        return out;
+      };
+      ViolationMarks marks;
+      marks.group = str(*v, "group");
+      marks.prefix = opsAt(v->at("prefix"));
+      marks.window = opsAt(v->at("window"));
+      const auto culprit = v->find("culprit");
+      if (culprit != v->end() && !culprit->is_null()) marks.culprit = opAt(*culprit);
+      marks.windowMinimal = v->value("windowMinimal", true);
+      marks.partial = v->value("partial", false);
+      model.violation = std::move(marks);
+      return;
+    } catch (const json::exception& e) {
+      throw fail(fmt::format("check \"{}\": {}", check.value("name", "?"), e.what()));
+    } catch (const std::invalid_argument& e) {
+      throw fail(fmt::format("check \"{}\": {}", check.value("name", "?"), e.what()));
+    }
+  }
 }
 
 }  // namespace detcd::reports

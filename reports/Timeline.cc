@@ -47,6 +47,8 @@ std::string messageColor(const RaftMessage& m) {
   if (m.type == "MsgApp") return "black";
   if (m.type == "MsgAppResp") return "gray40";
   if (m.type == "MsgSnap") return "purple";
+  if (m.type == "MsgHeartbeat") return "gray60";
+  if (m.type == "MsgHeartbeatResp") return "gray80";
   return "saddlebrown";
 }
 

@@ -3,7 +3,8 @@
 // simulator's faults, node 0), virtual time flowing down, role and term changes, commit index
 // advances, crashes, restarts, snapshots and faults as marks on the lanes, and Raft messages as
 // arrows from the sender's lane at the send time to the receiver's at the time it stepped them.
-// Heartbeats are not traced (docs/server.md), so they never appear.
+// Heartbeats appear only when the run traced them (server::NodeConfig::traceHeartbeats,
+// `detcd-sim run --report-heartbeats`); they fold like other routine traffic.
 
 #include <cstddef>
 #include <cstdint>

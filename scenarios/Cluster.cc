@@ -36,10 +36,12 @@ class Cluster::NodeProcess final : public sim::Process {
   std::unique_ptr<server::Node> node_;
 };
 
-Cluster::Cluster(sim::Simulation& sim, const Scenario& scenario, const server::Bugs& bugs)
+Cluster::Cluster(sim::Simulation& sim, const Scenario& scenario, const server::Bugs& bugs,
+                 bool traceHeartbeats)
     : sim_(sim),
       scenario_(scenario),
       bugs_(bugs),
+      traceHeartbeats_(traceHeartbeats),
       clientNet_(sim.seeds().stream("client-network")) {
   const ClusterSpec& c = scenario_.cluster;
   sim::LinkConfig link;
@@ -76,6 +78,7 @@ server::NodeConfig Cluster::configFor(std::uint64_t id, bool join) const {
   // Small segments so that runs of a few thousand entries cut and release segments.
   config.walSegmentBytes = std::uint64_t{64} << 10;
   config.bugs = bugs_;
+  config.traceHeartbeats = traceHeartbeats_;
   return config;
 }
 

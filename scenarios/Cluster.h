@@ -35,9 +35,10 @@ struct MemberRecord {
 /// stopped by itself (removed, WAL failure, refusal) stays in its host until the host crashes.
 class Cluster final : public MemberAccess {
  public:
-  /// Adds a host for each of the scenario's initial members (not started yet). `bugs` go into
-  /// every member's NodeConfig.
-  Cluster(sim::Simulation& sim, const Scenario& scenario, const server::Bugs& bugs);
+  /// Adds a host for each of the scenario's initial members (not started yet). `bugs` and
+  /// `traceHeartbeats` go into every member's NodeConfig.
+  Cluster(sim::Simulation& sim, const Scenario& scenario, const server::Bugs& bugs,
+          bool traceHeartbeats = false);
   ~Cluster() override;
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
@@ -106,6 +107,7 @@ class Cluster final : public MemberAccess {
   sim::Simulation& sim_;
   const Scenario& scenario_;
   server::Bugs bugs_;
+  bool traceHeartbeats_;
   sim::Rng clientNet_;
   std::map<std::uint64_t, MemberRecord> records_;
 };

@@ -46,11 +46,38 @@ std::ofstream openOut(const std::string& dir, const char* file) {
   return out;
 }
 
+/// One "member-final" event per member ever created, at the end of the durability phase, for
+/// reports (docs/reports.md): whether it runs and, when it does, its NodeStatus (HashKV, revision,
+/// indexes), which the trace has no other event for.
+void traceFinalStates(sim::Simulation& sim, const Cluster& cluster) {
+  for (const auto& [id, record] : cluster.records()) {
+    const server::Node* node = cluster.node(id);
+    if (node == nullptr || node->stopped() || record.removed) {
+      sim.trace().record(sim.now(), id, "member-final", {{"live", false}});
+      continue;
+    }
+    const server::NodeStatus s = node->status();
+    sim.trace().record(sim.now(), id, "member-final",
+                       {{"live", true},
+                        {"role", std::string_view(s.role)},
+                        {"term", s.term},
+                        {"leader", s.leader},
+                        {"commit", s.commitIndex},
+                        {"applied", s.appliedIndex},
+                        {"snapshot", s.snapshotIndex},
+                        {"first", s.firstIndex},
+                        {"last", s.lastIndex},
+                        {"revision", s.revision},
+                        {"compact-revision", s.compactRevision},
+                        {"hashkv", std::uint64_t{s.hashKv}}});
+  }
+}
+
 /// The phases of a run on `sim` and the checks; see runScenario().
 RunResult runPhases(sim::Simulation& sim, const Scenario& scenario, const RunOptions& options,
                     const RaftSafetyMonitor& raftMonitor, const LeaseMonitor& leaseMonitor,
                     std::ostream* historyOut) {
-  Cluster cluster(sim, scenario, options.bugs);
+  Cluster cluster(sim, scenario, options.bugs, options.traceHeartbeats);
   HistoryRecorder history(historyOut);
   cluster.startAll();
 
@@ -127,6 +154,8 @@ RunResult runPhases(sim::Simulation& sim, const Scenario& scenario, const RunOpt
     }
   }
 
+  traceFinalStates(sim, cluster);
+
   CheckInput input;
   input.scenario = &scenario;
   input.history = history.text();
@@ -195,6 +224,9 @@ RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
                              ""});
   }
   result.passed = allPassed(result.checks);
+  if (!options.outDir.empty()) {
+    openOut(options.outDir, "checks.json") << checksJson(result.checks, result.notes);
+  }
   result.traceHash = sim.trace().hash();
   result.stats.events = sim.trace().events();
   result.stats.virtualTime = sim.now();

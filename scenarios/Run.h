@@ -17,8 +17,12 @@ namespace detcd::scenarios {
 struct RunOptions {
   std::uint64_t seed = 1;
   server::Bugs bugs;
-  /// When not empty: trace.jsonl and history.jsonl are written there (created if missing).
+  /// When not empty: trace.jsonl, history.jsonl and checks.json (checksJson) are written there
+  /// (created if missing).
   std::string outDir;
+  /// Trace heartbeats too (server::NodeConfig::traceHeartbeats), for reports that show them.
+  /// Changes the trace and its hash, not what the cluster does.
+  bool traceHeartbeats = false;
 };
 
 /// Counts of one run, for the summary and the benchmarks.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
 
@@ -53,6 +54,30 @@ checkers::Timestamp leaseExpirySlack(const Scenario& scenario) {
   return slack.count() + static_cast<checkers::Timestamp>(clocks.driftTolerance * total);
 }
 
+/// `v`'s operations by history line; ops past History::operations (internal) are left out.
+ViolationOps violationOps(const checkers::Violation& v, const checkers::History& history) {
+  const auto ref = [&history](std::size_t i) -> std::optional<HistoryOpRef> {
+    if (i >= history.operations.size()) return std::nullopt;
+    const checkers::Operation& op = history.operations[i];
+    return HistoryOpRef{op.invokeLine, op.client, op.invokeTime};
+  };
+  const auto refs = [&ref](const std::vector<std::size_t>& ops) {
+    std::vector<HistoryOpRef> out;
+    for (std::size_t i : ops) {
+      if (auto r = ref(i)) out.push_back(*r);
+    }
+    return out;
+  };
+  ViolationOps out;
+  out.group = v.group;
+  out.prefix = refs(v.prefix);
+  out.window = refs(v.window);
+  if (v.culprit) out.culprit = ref(*v.culprit);
+  out.windowMinimal = v.windowMinimal;
+  out.partial = v.partial;
+  return out;
+}
+
 CheckResult checkLinearizable(const checkers::History& history, std::uint64_t maxSteps,
                               checkers::Timestamp leaseExpirySlack) {
   checkers::EtcdModel model(leaseExpirySlack);
@@ -73,7 +98,10 @@ CheckResult checkLinearizable(const checkers::History& history, std::uint64_t ma
   }
   std::string explanation;
   if (r.violation) explanation = checkers::describeViolation(*r.violation, history, model);
-  return failure("linearizability", ops + ", NOT linearizable: " + r.reason, explanation);
+  CheckResult out = failure("linearizability", ops + ", NOT linearizable: " + r.reason,
+                            explanation);
+  if (r.violation) out.violation = violationOps(*r.violation, history);
+  return out;
 }
 
 CheckResult checkWatch(const checkers::History& history) {
@@ -313,6 +341,38 @@ std::vector<CheckResult> runChecks(const CheckInput& input) {
   });
   add("leases", set.leases, true, [&] { return checkLeases(input.leases, *history); });
   return out;
+}
+
+std::string checksJson(const std::vector<CheckResult>& results,
+                       const std::vector<std::string>& notes) {
+  using nlohmann::json;
+  const auto opJson = [](const HistoryOpRef& r) {
+    return json{{"line", r.line}, {"client", r.client}, {"invoke", r.invokeTime}};
+  };
+  const auto opsJson = [&opJson](const std::vector<HistoryOpRef>& refs) {
+    json a = json::array();
+    for (const HistoryOpRef& r : refs) a.push_back(opJson(r));
+    return a;
+  };
+  json checks = json::array();
+  for (const CheckResult& r : results) {
+    json c = {{"name", r.name},
+              {"status", r.skipped ? "skipped" : (r.passed ? "ok" : "FAILED")},
+              {"detail", r.detail},
+              {"explanation", r.explanation}};
+    if (r.violation) {
+      const ViolationOps& v = *r.violation;
+      c["violation"] = {{"group", v.group},
+                        {"prefix", opsJson(v.prefix)},
+                        {"window", opsJson(v.window)},
+                        {"culprit", v.culprit ? opJson(*v.culprit) : json(nullptr)},
+                        {"windowMinimal", v.windowMinimal},
+                        {"partial", v.partial}};
+    }
+    checks.push_back(std::move(c));
+  }
+  return json{{"passed", allPassed(results)}, {"checks", std::move(checks)}, {"notes", notes}}
+             .dump(1) + "\n";
 }
 
 bool allPassed(const std::vector<CheckResult>& results) {

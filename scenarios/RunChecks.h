@@ -4,6 +4,7 @@
 // liveness and lease safety.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,25 @@ struct CheckInput {
   std::uint64_t linearizabilityMaxSteps = 5'000'000;
 };
 
+/// A client operation named by where it is in the recorded history: the 1-based line of its
+/// invocation (history.jsonl), its client and its invocation time (virtual ns).
+struct HistoryOpRef {
+  std::int64_t line = 0;
+  std::int64_t client = 0;
+  std::int64_t invokeTime = 0;
+};
+
+/// The operations of a linearizability violation (checkers::Violation, docs/checkers.md) by
+/// history line, for reports. Operations no client issued (a lease expiry) are left out.
+struct ViolationOps {
+  std::string group;  ///< the failing group, e.g. `key "3"`; "" for the whole history
+  std::vector<HistoryOpRef> prefix;  ///< the longest linearizable prefix, invocation order
+  std::vector<HistoryOpRef> window;  ///< the smallest non-linearizable window
+  std::optional<HistoryOpRef> culprit;  ///< the op whose completion cannot be linearized
+  bool windowMinimal = true;  ///< false: a smaller window may exist (a probe ran out of steps)
+  bool partial = false;       ///< a limit cut the explanation short
+};
+
 /// The verdict of one check.
 struct CheckResult {
   /// "linearizability", "watch", "raft-safety", "durability", "convergence", "liveness",
@@ -59,12 +79,22 @@ struct CheckResult {
   bool skipped = false;  ///< not in the scenario's CheckSet (then passed too)
   std::string detail;       ///< one line
   std::string explanation;  ///< optional, several lines (a violation's window, a list)
+  /// linearizability, when it failed and the checker explained why.
+  std::optional<ViolationOps> violation = std::nullopt;
 };
 
 /// Runs every check of the scenario's CheckSet, in the order of CheckResult::name's list.
 /// Never throws for a bad history: a history that does not parse fails linearizability and
 /// watch with the parse error (it is the recorder's bug, not the cluster's).
 std::vector<CheckResult> runChecks(const CheckInput& input);
+
+/// The checks and the run's notes as one JSON document, what a run writes to checks.json
+/// (docs/reports.md): {"passed": bool, "checks": [{"name", "status" ("ok", "FAILED",
+/// "skipped"), "detail", "explanation", and for a linearizability violation "violation":
+/// {"group", "prefix", "window", "culprit" (null when none), "windowMinimal", "partial"}, each
+/// operation as {"line", "client", "invoke"}}], "notes": [strings]}.
+std::string checksJson(const std::vector<CheckResult>& results,
+                       const std::vector<std::string>& notes);
 
 /// True when no check failed.
 bool allPassed(const std::vector<CheckResult>& results);

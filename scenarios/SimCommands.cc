@@ -115,6 +115,7 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
     std::size_t reportPageRows = reports::TimelineOptions().rowsPerPage;
     bool reportClients = false;
     bool reportUnfold = false;
+    bool reportHeartbeats = false;
     std::size_t reportMaxPages = reports::TimelineOptions().maxPages;
   };
   auto args = std::make_shared<Args>();
@@ -137,6 +138,9 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
                "Timeline with a lane of client operations and their results");
   cmd->add_flag("--report-unfold", args->reportUnfold,
                "Timeline with every Raft message and commit advance (no folding)");
+  cmd->add_flag("--report-heartbeats", args->reportHeartbeats,
+               "Trace heartbeats too and draw them in the timeline (folded unless "
+               "--report-unfold); changes the trace hash");
   cmd->add_option("--report-max-pages", args->reportMaxPages,
                   "Timeline pages at most; later times are left out")
       ->capture_default_str();
@@ -147,6 +151,7 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
     RunOptions options;
     options.seed = args->seed;
     options.outDir = args->outDir;
+    options.traceHeartbeats = args->reportHeartbeats;
     Scenario scenario;
     reports::TimelineOptions timeline;
     try {
@@ -191,9 +196,11 @@ void addRunCommand(CLI::App& app, std::ostream& out, std::ostream& err, int* exi
     if (!options.outDir.empty()) {
       out << fmt::format("  trace and history in {}\n", options.outDir);
     }
-    const std::string replay = fmt::format("detcd-sim run {} --seed {}{}", args->file,
+    // Traced heartbeats change the trace hash, so a replay with the same hash needs the flag.
+    const std::string replay = fmt::format("detcd-sim run {} --seed {}{}{}", args->file,
                                            options.seed,
-                                           args->bug.empty() ? "" : " --bug " + args->bug);
+                                           args->bug.empty() ? "" : " --bug " + args->bug,
+                                           args->reportHeartbeats ? " --report-heartbeats" : "");
     out << "replay: " << replay << '\n';
     out << result.verdictLine() << '\n';
     out << "trace-hash: " << sim::formatHash(result.traceHash) << '\n';

@@ -64,6 +64,11 @@ struct NodeConfig {
   /// WAL segment size in bytes (etcd: 64 MiB; smaller in simulations to exercise cuts).
   std::uint64_t walSegmentBytes = std::uint64_t{64} << 20;
 
+  /// Trace heartbeats and their answers too ("raft-send" / "raft-recv" of MsgHeartbeat and
+  /// MsgHeartbeatResp). Off by default: they are most of the Raft traffic and say little, but a
+  /// report asked to show them (`detcd-sim run --report-heartbeats`) needs them.
+  bool traceHeartbeats = false;
+
   Bugs bugs;  ///< deliberate defects (simulator only)
 };
 

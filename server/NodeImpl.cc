@@ -59,10 +59,12 @@ std::uint64_t decodeId(const std::string& ctx) {
 
 /// Traces one Raft message a member sent ("raft-send", peer field "to") or stepped
 /// ("raft-recv", peer field "from"), for reports' timelines. Heartbeats and their answers are
-/// left out: they are most of the traffic and say little.
+/// left out unless `heartbeats` (NodeConfig::traceHeartbeats): they are most of the traffic and
+/// say little.
 void traceRaftMessage(env::Tracer& tracer, std::string_view kind, std::string_view peerKey,
-                      std::uint64_t peer, const raftpb::Message& m) {
-  if (m.type() == raftpb::MsgHeartbeat || m.type() == raftpb::MsgHeartbeatResp) return;
+                      std::uint64_t peer, const raftpb::Message& m, bool heartbeats) {
+  const bool heartbeat = m.type() == raftpb::MsgHeartbeat || m.type() == raftpb::MsgHeartbeatResp;
+  if (heartbeat && !heartbeats) return;
   tracer.event(kind, {{peerKey, peer},
                       {"type", std::string_view(raftpb::MessageType_Name(m.type()))},
                       {"term", m.term()},
@@ -299,7 +301,7 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
   }
   switch (pm.body_case()) {
     case serverpb::PeerMessage::kRaft:
-      traceRaftMessage(env_.tracer, "raft-recv", "from", from, pm.raft());
+      traceRaftMessage(env_.tracer, "raft-recv", "from", from, pm.raft(), cfg_.traceHeartbeats);
       try {
         (void)raw_->step(pm.raft());
       } catch (const std::exception& ex) {
@@ -404,7 +406,7 @@ void Node::Impl::handleReady() {
   for (auto& m : msgs) {
     const std::uint64_t to = m.to();
     const bool snapshot = m.type() == raftpb::MsgSnap;
-    traceRaftMessage(env_.tracer, "raft-send", "to", to, m);
+    traceRaftMessage(env_.tracer, "raft-send", "to", to, m, cfg_.traceHeartbeats);
     serverpb::PeerMessage pm;
     *pm.mutable_raft() = std::move(m);
     sendPeer(to, pm);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <stdexcept>
 
 #include "reports/tests/TestData.h"
@@ -89,6 +90,77 @@ TEST(RunModelTest, ReadsClientOperationsAndOutcomes) {
   EXPECT_EQ(m.ops[2].complete, 2900000000);
   EXPECT_EQ(m.ops[3].outcome, Outcome::kUnknown);  // never completed
   EXPECT_EQ(m.ops[3].complete, -1);
+}
+
+TEST(RunModelTest, TheRunnersFinalRecordGivesHashKvAndTheStore) {
+  RunModel m;
+  readTrace(testing::readData("trace.jsonl") +
+                "{\"t\":3000000000,\"node\":1,\"kind\":\"member-final\",\"live\":true,"
+                "\"role\":\"leader\",\"term\":2,\"leader\":1,\"commit\":3,\"applied\":3,"
+                "\"snapshot\":2,\"first\":2,\"last\":3,\"revision\":7,\"compact-revision\":-1,"
+                "\"hashkv\":3735928559}\n"
+                "{\"t\":3000000000,\"node\":2,\"kind\":\"member-final\",\"live\":false}\n",
+            m);
+  const NodeFinalState& n1 = m.finals.at(1);
+  EXPECT_TRUE(n1.hasStatus);
+  EXPECT_EQ(n1.hashKv, 0xdeadbeefu);
+  EXPECT_EQ(n1.revision, 7);
+  EXPECT_EQ(n1.compactRevision, -1);
+  EXPECT_EQ(n1.firstIndex, 2u);
+  EXPECT_EQ(n1.last, 3u);
+  EXPECT_EQ(n1.commit, 3u);
+  EXPECT_EQ(n1.applied, 3u);
+  EXPECT_EQ(n1.appliedHash, 42u);  // the last "apply" still names its entry's hash
+  EXPECT_FALSE(m.finals.at(2).hasStatus);  // not live: what the trace said before stays
+  EXPECT_EQ(m.finals.at(2).term, 2u);
+  EXPECT_EQ(errorOf([&] { readTrace("{\"t\":0,\"node\":1,\"kind\":\"member-final\"}", m); }),
+            "trace.jsonl line 1: missing or non-boolean field \"live\"");
+  EXPECT_EQ(errorOf([&] {
+              readTrace("{\"t\":0,\"node\":1,\"kind\":\"member-final\",\"live\":true}", m);
+            }),
+            "trace.jsonl line 1: missing field \"role\"");
+}
+
+TEST(RunModelTest, ReadsAViolationFromTheRunsChecks) {
+  RunModel m = testing::sampleModel();
+  EXPECT_EQ(m.ops[2].line, 6);  // history lines count the watch line
+  readChecks(testing::readData("checks.json"), m);
+  ASSERT_TRUE(m.violation.has_value());
+  EXPECT_EQ(m.violation->group, "key \"a\"");
+  EXPECT_EQ(m.violation->prefix, (std::vector<std::size_t>{0}));
+  EXPECT_EQ(m.violation->window, (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(m.violation->culprit, std::optional<std::size_t>(1));
+
+  RunModel passed = testing::sampleModel();
+  readChecks(R"({"passed": true, "checks": [{"name": "linearizability", "status": "ok"}]})",
+             passed);
+  EXPECT_FALSE(passed.violation.has_value());
+}
+
+TEST(RunModelTest, ChecksErrorsNameTheProblem) {
+  RunModel m = testing::sampleModel();
+  EXPECT_EQ(errorOf([&] { readChecks("{oops", m); }).rfind("checks.json: not JSON", 0), 0u);
+  EXPECT_EQ(errorOf([&] { readChecks("[]", m); }),
+            "checks.json: not an object with an array \"checks\"");
+  // Line 5 of the history is a watch line, not an invocation.
+  EXPECT_EQ(errorOf([&] {
+              readChecks(R"({"checks": [{"name": "linearizability", "violation": {"group": "",
+                           "prefix": [], "window": [{"line": 5}]}}]})",
+                         m);
+            }),
+            "checks.json: check \"linearizability\": history line 5 is no invocation in "
+            "history.jsonl");
+  EXPECT_EQ(errorOf([&] {
+              readChecks(R"({"checks": [{"name": "linearizability", "violation": {"group": "",
+                           "prefix": [{"client": 1}], "window": []}}]})",
+                         m);
+            }),
+            "checks.json: check \"linearizability\": missing field \"line\"");
+  EXPECT_NE(errorOf([&] {
+              readChecks(R"({"checks": [{"name": "x", "violation": {"group": ""}}]})", m);
+            }).find("checks.json: check \"x\": "),
+            std::string::npos);
+  EXPECT_FALSE(m.violation.has_value());
 }
 
 TEST(RunModelTest, TraceErrorsNameTheLine) {

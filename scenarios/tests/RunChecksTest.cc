@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "mvcc/KvStore.h"
 #include "scenarios/LeaseMonitor.h"
 #include "scenarios/RaftSafetyMonitor.h"
@@ -136,6 +138,28 @@ TEST(RunChecksTest, RejectsAStaleRead) {
   EXPECT_NE(lin.detail.find("NOT linearizable"), std::string::npos);
   EXPECT_FALSE(lin.explanation.empty());
   EXPECT_EQ(failedChecks(results), "linearizability");
+
+  // The violation by history line, for reports: the stale get (line 5) is the culprit.
+  ASSERT_TRUE(lin.violation.has_value());
+  const ViolationOps& v = *lin.violation;
+  ASSERT_TRUE(v.culprit.has_value());
+  EXPECT_EQ(v.culprit->line, 5);
+  EXPECT_EQ(v.culprit->client, 2);
+  EXPECT_EQ(v.culprit->invokeTime, 30);
+  ASSERT_FALSE(v.window.empty());
+  EXPECT_EQ(v.window.back().line, 5);
+  for (const HistoryOpRef& op : v.prefix) EXPECT_LE(op.line, 5);  // invoked before the get ended
+  const auto doc = nlohmann::json::parse(checksJson(results, {"a note"}));
+  EXPECT_FALSE(doc.at("passed").get<bool>());
+  EXPECT_EQ(doc.at("notes"), nlohmann::json::array({"a note"}));
+  const auto& checks = doc.at("checks");
+  ASSERT_EQ(checks.size(), results.size());
+  EXPECT_EQ(checks[0].at("name"), "linearizability");
+  EXPECT_EQ(checks[0].at("status"), "FAILED");
+  EXPECT_EQ(checks[0].at("violation").at("culprit").at("line"), 5);
+  EXPECT_EQ(checks[0].at("violation").at("window").size(), v.window.size());
+  EXPECT_EQ(checks[1].at("status"), "ok");
+  EXPECT_FALSE(checks[1].contains("violation"));
 }
 
 TEST(RunChecksTest, AnUndecidedSearchPassesWithANote) {

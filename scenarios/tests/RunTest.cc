@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "scenarios/Run.h"
 #include "scenarios/ScenarioFile.h"
@@ -71,6 +75,64 @@ TEST(RunDeterminismTest, SameSeedSameHashOtherSeedOtherHash) {
     hashes.insert(first.traceHash);
   }
   EXPECT_EQ(hashes.size(), 3u);
+}
+
+TEST(RunDeterminismTest, TracedHeartbeatsChangeTheTraceNotTheRun) {
+  const Scenario scenario = readScenarioFile(std::string(DETCD_SCENARIO_DIR) + "/demo.yaml");
+  RunOptions options;
+  const RunResult plain = runScenario(scenario, options);
+  options.traceHeartbeats = true;
+  const RunResult first = runScenario(scenario, options);
+  const RunResult second = runScenario(scenario, options);
+  const std::string replay = "replay: detcd-sim run scenarios/demo.yaml --seed 1";
+  EXPECT_EQ(first.traceHash, second.traceHash) << replay << " --report-heartbeats";
+  EXPECT_NE(first.traceHash, plain.traceHash);
+  EXPECT_GT(first.stats.events, plain.stats.events);
+  EXPECT_EQ(first.passed, plain.passed) << replay;
+  EXPECT_EQ(first.stats.virtualTime, plain.stats.virtualTime) << replay;
+  EXPECT_EQ(first.stats.operations, plain.stats.operations) << replay;
+  EXPECT_EQ(first.stats.ok, plain.stats.ok) << replay;
+  EXPECT_EQ(first.stats.failed, plain.stats.failed) << replay;
+}
+
+/// The lines of `file` that contain `what`.
+std::vector<nlohmann::json> jsonLinesWith(const std::filesystem::path& file,
+                                          const std::string& what) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(what) != std::string::npos) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+TEST(RunOutputTest, WritesChecksAndEachMembersFinalStatus) {
+  const Scenario scenario = readScenarioFile(std::string(DETCD_SCENARIO_DIR) + "/demo.yaml");
+  RunOptions options;
+  options.outDir = (std::filesystem::temp_directory_path() / "detcd-run-output-test").string();
+  std::filesystem::remove_all(options.outDir);
+  const RunResult result = runScenario(scenario, options);
+  ASSERT_TRUE(result.passed) << describe(result);
+
+  // One member-final per member, after the durability phase: all converged, so equal HashKV.
+  const auto finals = jsonLinesWith(std::filesystem::path(options.outDir) / "trace.jsonl",
+                                    "\"kind\":\"member-final\"");
+  ASSERT_EQ(finals.size(), static_cast<std::size_t>(scenario.cluster.members));
+  for (const auto& f : finals) {
+    EXPECT_TRUE(f.at("live").get<bool>()) << f.dump();
+    EXPECT_EQ(f.at("hashkv"), finals[0].at("hashkv")) << f.dump();
+    EXPECT_EQ(f.at("applied"), finals[0].at("applied")) << f.dump();
+    EXPECT_GT(f.at("revision").get<std::int64_t>(), 1) << f.dump();
+  }
+
+  std::ifstream checks(std::filesystem::path(options.outDir) / "checks.json");
+  const auto doc = nlohmann::json::parse(checks);
+  EXPECT_TRUE(doc.at("passed").get<bool>());
+  ASSERT_EQ(doc.at("checks").size(), result.checks.size());
+  for (std::size_t i = 0; i < result.checks.size(); ++i) {
+    EXPECT_EQ(doc["checks"][i].at("name"), result.checks[i].name);
+    EXPECT_EQ(doc["checks"][i].at("detail"), result.checks[i].detail);
+  }
 }
 
 }  // namespace
