@@ -53,7 +53,7 @@ walk log-replication log-replication 2 PASS --report-window 1s..1.3s --report-un
 walk leader-isolated leader-isolated 1 PASS --report-window 1.9s..5.4s --report-clients
 walk pre-vote pre-vote 1 PASS --report-window 1.9s..6s
 walk pre-vote-off pre-vote-off 1 PASS --report-window 1.9s..7.8s
-walk figure-8-setup figure-8 1 PASS --report-window 1.95s..3.7s
+walk figure-8-setup figure-8 1 PASS --report-window 1.95s..3.69s
 walk figure-8 figure-8 1 PASS --report-window 3.7s..3.716s --report-unfold \
   --report-kinds MsgApp,MsgAppResp
 walk figure-8-bug figure-8 1 FAIL --bug commit-previous-term --report-window 3.7s..3.716s \
