@@ -5,6 +5,8 @@
 #   make test    deps + build + every test (ctest prints the output of failing tests)
 #   make demo    deps + build + the main job on its built-in default
 #   make bench   deps + build + the benchmarks in bench/
+#   make teaching  deps + build + regenerate the teaching walk-throughs' diagrams
+#                (docs/teaching/diagrams, from docs/teaching/generate.sh)
 
 SHELL := /bin/bash
 BUILD_DIR ?= build
@@ -23,7 +25,7 @@ DEB_PACKAGES := \
 # Warnings are fatal in CI (CI=true), advisory on a developer's machine.
 WERROR := $(if $(filter true 1 yes,$(CI)),ON,OFF)
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench teaching clean
 
 deps:
 	@missing=""; \
@@ -52,6 +54,10 @@ demo: build
 
 bench: build
 	@for b in $(BUILD_DIR)/bin/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+teaching: build
+	@docs/teaching/generate.sh $(BUILD_DIR)/bin/detcd-sim docs/teaching/diagrams
+	@echo "teaching: diagrams written to docs/teaching/diagrams"
 
 clean:
 	@rm -rf $(BUILD_DIR)
