@@ -2,6 +2,7 @@
 // tool (docs/performance-server.md):
 //   detcd-bench put --endpoints a,b,c --conns 10 --clients 100 --total 10000 --val-size 256
 //   detcd-bench range KEY [END] --consistency l|s --clients 100 --conns 10 --total 10000
+//   detcd-bench fdatasync --dir DIR --total 1000       (the disk's write + fdatasync latency)
 
 #include <cstdint>
 #include <exception>
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "bench/loadgen/FdatasyncProbe.h"
 #include "bench/loadgen/LoadRunner.h"
 
 int main(int argc, char** argv) {
@@ -49,6 +51,17 @@ int main(int argc, char** argv) {
   range->add_option("end", workload.rangeEnd, "Range end (exclusive)");
   range->add_option("--consistency", consistency, "l: linearizable, s: serializable")
       ->check(CLI::IsMember({"l", "s"}));
+
+  auto* probe = app.add_subcommand(
+      "fdatasync", "Disk latency: --total writes into a preallocated file, one fdatasync each");
+  probe->fallthrough();
+  std::string probeDir = ".";
+  int blockBytes = 256;
+  probe->add_option("--dir", probeDir, "Directory on the disk to measure")
+      ->check(CLI::ExistingDirectory);
+  probe->add_option("--block-size", blockBytes, "Bytes per write")->check(CLI::Range(1, 1 << 20));
+  bool busy = false;
+  probe->add_flag("--busy-cpus", busy, "Spin one thread per CPU meanwhile (a loaded server's case)");
   CLI11_PARSE(app, argc, argv);
 
   for (auto& endpoint : options.endpoints) {  // accept etcd's URL form too
@@ -60,14 +73,23 @@ int main(int argc, char** argv) {
                                 : detcd::loadgen::Workload::Kind::kRange;
   workload.serializable = consistency == "s";
   try {
-    detcd::loadgen::Summary summary = detcd::loadgen::runLoad(options, workload);
+    detcd::loadgen::Summary summary;
+    std::string title;
+    if (probe->parsed()) {
+      summary = detcd::loadgen::probeFdatasync(probeDir, static_cast<int>(options.total),
+                                               blockBytes, busy);
+      title = fmt::format("fdatasync: {} writes of {} bytes in {}{}", options.total, blockBytes,
+                          probeDir, busy ? ", CPUs kept busy" : "");
+    } else {
+      summary = detcd::loadgen::runLoad(options, workload);
+      title = fmt::format("{}: {} clients over {} connections to {}, {} requests",
+                          put->parsed() ? "put" : "range", options.clients, options.conns,
+                          fmt::join(options.endpoints, ","), options.total);
+    }
     if (json) {
       std::cout << detcd::loadgen::summaryJson(summary) << "\n";
     } else {
-      std::cout << fmt::format("{}: {} clients over {} connections to {}, {} requests\n",
-                               put->parsed() ? "put" : "range", options.clients, options.conns,
-                               fmt::join(options.endpoints, ","), options.total)
-                << detcd::loadgen::formatSummary(summary);
+      std::cout << title << "\n" << detcd::loadgen::formatSummary(summary);
     }
     return summary.errors == 0 ? 0 : 1;
   } catch (const std::exception& e) {
