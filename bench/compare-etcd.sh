@@ -31,7 +31,6 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -x "$bench" ]] || { echo "compare-etcd.sh: no load client at $bench (build detcd-bench)" >&2; exit 2; }
 [[ -x "$etcd_bin" ]] || { echo "compare-etcd.sh: no etcd binary (--etcd)" >&2; exit 2; }
-command -v jq >/dev/null || { echo "compare-etcd.sh: needs jq" >&2; exit 2; }
 if [[ -n "$base" ]]; then mkdir -p "$base"; fi
 work="$(mktemp -d "${base:-${TMPDIR:-/tmp}}/detcd-bench.XXXXXX")"
 
@@ -56,29 +55,18 @@ puts_1=$(scaled 10000) puts_100=$(scaled 100000) ranges=$(scaled 100000)
 fdatasync_figures=()
 probe_disk() {  # when
   local idle busy
-  idle=$("$bench" fdatasync --dir "$work" --total 1000 --json)
-  busy=$("$bench" fdatasync --dir "$work" --total 1000 --busy-cpus --json)
-  fdatasync_figures+=("$1: p50 $(jq -r '.p50_ms * 1000 | round / 1000' <<<"$idle") ms \
-(p99 $(jq -r '.p99_ms * 1000 | round / 1000' <<<"$idle")) idle, \
-p50 $(jq -r '.p50_ms * 1000 | round / 1000' <<<"$busy") ms \
-(p99 $(jq -r '.p99_ms * 1000 | round / 1000' <<<"$busy")) with CPUs busy")
+  read -r _ idle_p50 idle_p99 _ < <("$bench" fdatasync --dir "$work" --total 1000 --tsv)
+  read -r _ busy_p50 busy_p99 _ < <("$bench" fdatasync --dir "$work" --total 1000 --busy-cpus --tsv)
+  fdatasync_figures+=("$(printf '%s: p50 %.3f ms (p99 %.3f) idle, p50 %.3f ms (p99 %.3f) with CPUs busy' \
+    "$1" "$idle_p50" "$idle_p99" "$busy_p50" "$busy_p99")")
   echo "fdatasync on $work, ${fdatasync_figures[-1]}"
 }
 probe_disk before
 
-# Six ports the kernel reports free now (bound together, so distinct).
-free_ports() {
-  python3 -c '
-import socket
-socks = [socket.socket() for _ in range(6)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])'
-}
-
 endpoints=""
 start_cluster() {  # label binary
   local label="$1" bin="$2" ports cluster="" i
-  read -r -a ports < <(free_ports)
+  read -r -a ports < <("$root/interop/free-ports.sh" 6)
   for i in 1 2 3; do
     cluster+="${cluster:+,}m$i=http://127.0.0.1:${ports[$((2 * i - 1))]}"
   done
@@ -104,15 +92,15 @@ start_cluster() {  # label binary
   done
 }
 
-# The leader's endpoint first (etcdctl endpoint status), else the members in order.
+# The leader's endpoint first (etcdctl endpoint status: the 5th field is IS LEADER), else the
+# members in order.
 leader_first() {
   local leader
-  leader=$(ETCDCTL_API=3 etcdctl --endpoints "$endpoints" endpoint status -w json 2>/dev/null |
-    jq -r '.[] | select(.Status.header.member_id == .Status.leader) | .Endpoint' 2>/dev/null |
-    head -n 1 || true)
+  leader=$(ETCDCTL_API=3 etcdctl --endpoints "$endpoints" endpoint status 2>/dev/null |
+    awk -F', ' '$5 == "true" { print $1; exit }' || true)
   if [[ -n "$leader" ]]; then
     echo "leader: $leader" >&2
-    echo "$leader${endpoints:+,}$(echo "$endpoints" | tr ',' '\n' | grep -vx "$leader" | paste -sd,)"
+    echo "$leader,$(tr ',' '\n' <<<"$endpoints" | grep -vx "$leader" | paste -sd,)"
   else
     echo "$endpoints"
   fi
@@ -120,18 +108,20 @@ leader_first() {
 
 results=()
 run_scenario() {  # label scenario detcd-bench-args...
-  local label="$1" scenario="$2" out
+  local label="$1" scenario="$2" rps p50 p99 errors
   shift 2
-  out=$("$bench" --json "$@") || { echo "compare-etcd.sh: $label $scenario failed: $out" >&2; exit 1; }
-  results+=("$label|$scenario|$(jq -r '[.requests_per_second, .p50_ms, .p99_ms, .errors] |
-    map(tostring) | join("|")' <<<"$out")")
-  echo "  $label $scenario: $(jq -r '"\(.requests_per_second | floor)/s p50 \(.p50_ms) ms p99 \(.p99_ms) ms"' <<<"$out")"
+  read -r rps p50 p99 errors < <("$bench" --tsv "$@") ||
+    { echo "compare-etcd.sh: $label $scenario failed" >&2; exit 1; }
+  results+=("$label|$scenario|$rps|$p50|$p99|$errors")
+  printf '  %s %s: %.0f/s, p50 %.3f ms, p99 %.3f ms, %s errors\n' \
+    "$label" "$scenario" "$rps" "$p50" "$p99" "$errors"
 }
 
 # The server's own WAL fsync figure, from etcd's metric on the client URL's /metrics.
 wal_fsync_figures=()
 wal_fsync() {  # label endpoint
   local avg
+  command -v curl >/dev/null || return 0
   avg=$(curl -s --max-time 5 "http://$2/metrics" | awk '
     /^etcd_disk_wal_fsync_duration_seconds_sum/ { sum = $2 }
     /^etcd_disk_wal_fsync_duration_seconds_count/ { n = $2 }

@@ -41,12 +41,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Four ports the kernel reports free right now (bound together, so they are distinct).
-read -r a_client a_peer b_client b_peer < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(4)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])')
+read -r a_client a_peer b_client b_peer < <("$(dirname "$0")/free-ports.sh" 4)
 
 start() {  # name binary client-port peer-port
   local name="$1" bin="$2" client="http://127.0.0.1:$3" peer="http://127.0.0.1:$4"

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   detcd::loadgen::Workload workload;
   options.endpoints = {"127.0.0.1:2379"};
   bool json = false;
+  bool tsv = false;
   app.add_option("--endpoints", options.endpoints, "Comma-separated HOST:PORT list")
       ->delimiter(',');
   app.add_option("--conns", options.conns, "gRPC connections (spread over the endpoints)")
@@ -32,7 +33,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--total", options.total, "Requests in all")->check(CLI::PositiveNumber);
   app.add_option("--seed", workload.seed, "Seed of keys and values");
-  app.add_flag("--json", json, "Print the summary as one JSON object");
+  auto* jsonFlag = app.add_flag("--json", json, "Print the summary as one JSON object");
+  app.add_flag("--tsv", tsv, "Print one line: requests/s, p50 ms, p99 ms, errors (tab-separated)")
+      ->excludes(jsonFlag);
 
   auto* put = app.add_subcommand("put", "Put keys (one value for all, as etcd benchmark put)");
   put->fallthrough();
@@ -88,6 +91,8 @@ int main(int argc, char** argv) {
     }
     if (json) {
       std::cout << detcd::loadgen::summaryJson(summary) << "\n";
+    } else if (tsv) {
+      std::cout << detcd::loadgen::summaryTsv(summary) << "\n";
     } else {
       std::cout << title << "\n" << detcd::loadgen::formatSummary(summary);
     }

@@ -55,4 +55,9 @@ std::string summaryJson(const Summary& s) {
   return j.dump();
 }
 
+std::string summaryTsv(const Summary& s) {
+  return fmt::format("{:.1f}\t{:.4f}\t{:.4f}\t{}", s.requestsPerSecond, s.p50Ms, s.p99Ms,
+                     s.errors);
+}
+
 }  // namespace detcd::loadgen

@@ -36,4 +36,8 @@ std::string formatSummary(const Summary& summary);
 /// average_ms, fastest_ms, slowest_ms, p50_ms, p90_ms, p99_ms, first_error), for scripts.
 std::string summaryJson(const Summary& summary);
 
+/// One tab-separated line "requests_per_second p50_ms p99_ms errors", for shell scripts
+/// (bench/compare-etcd.sh reads it with `read`).
+std::string summaryTsv(const Summary& summary);
+
 }  // namespace detcd::loadgen

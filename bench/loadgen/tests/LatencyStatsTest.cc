@@ -51,5 +51,10 @@ TEST(LatencyStatsTest, JsonCarriesTheFigures) {
   EXPECT_DOUBLE_EQ(j["p99_ms"].get<double>(), 2.0);
 }
 
+TEST(LatencyStatsTest, TsvCarriesTheFigures) {
+  std::vector<double> latencies = {1.0, 2.0};
+  EXPECT_EQ(summaryTsv(summarize(latencies, 1, 0.5)), "4.0\t1.0000\t2.0000\t1");
+}
+
 }  // namespace
 }  // namespace detcd::loadgen
