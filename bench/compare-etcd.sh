@@ -4,7 +4,7 @@
 # separate data directories on the same disk, and that disk's fdatasync latency.
 #
 #   bench/compare-etcd.sh [--bench build/bin/detcd-bench] [--etcd /usr/bin/etcd]
-#                         [--detcd build/bin/detcd] [--dir DIR] [--scale F]
+#                         [--detcd build/bin/detcd] [--dir DIR] [--scale F] [--members N]
 #
 # Scenarios (256-byte values, 8-byte sequential keys): puts with 1 client on 1 connection to the
 # leader; puts with 100 clients over 10 connections to all members; linearizable and
@@ -12,13 +12,14 @@
 # request counts (1: 10,000 single-client puts and 100,000 requests per 100-client scenario).
 # The data directories go under --dir (default: a new directory under ${TMPDIR:-/tmp}); put it on
 # the disk you mean to measure (a tmpfs makes fdatasync free). detcd is skipped when its
-# binary does not exist. Servers are always killed at the end.
+# binary does not exist. --members (default 3) sets the cluster size. Servers are always
+# killed at the end.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bench="$root/build/bin/detcd-bench" etcd_bin="$(command -v etcd || true)"
-detcd_bin="$root/build/bin/detcd" base="" scale=1
-usage() { sed -n '2,16p' "$0" >&2; exit 2; }
+detcd_bin="$root/build/bin/detcd" base="" scale=1 members=3
+usage() { sed -n '2,17p' "$0" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --bench) bench="$2"; shift 2 ;;
@@ -26,6 +27,7 @@ while [[ $# -gt 0 ]]; do
     --detcd) detcd_bin="$2"; shift 2 ;;
     --dir) base="$2"; shift 2 ;;
     --scale) scale="$2"; shift 2 ;;
+    --members) members="$2"; shift 2 ;;
     *) echo "compare-etcd.sh: unknown argument '$1'" >&2; usage ;;
   esac
 done
@@ -66,12 +68,12 @@ probe_disk before
 endpoints=""
 start_cluster() {  # label binary
   local label="$1" bin="$2" ports cluster="" i
-  read -r -a ports < <("$root/interop/free-ports.sh" 6)
-  for i in 1 2 3; do
+  read -r -a ports < <("$root/interop/free-ports.sh" $((2 * members)))
+  for i in $(seq "$members"); do
     cluster+="${cluster:+,}m$i=http://127.0.0.1:${ports[$((2 * i - 1))]}"
   done
   endpoints=""
-  for i in 1 2 3; do
+  for i in $(seq "$members"); do
     local client="http://127.0.0.1:${ports[$((2 * i - 2))]}"
     local peer="http://127.0.0.1:${ports[$((2 * i - 1))]}"
     "$bin" --name "m$i" --data-dir "$work/$label/m$i" \
@@ -82,11 +84,22 @@ start_cluster() {  # label binary
     pids+=($!)
     endpoints+="${endpoints:+,}127.0.0.1:${ports[$((2 * i - 2))]}"
   done
-  local ep tries
+  local ep tries pid
   for ep in ${endpoints//,/ }; do
     for tries in $(seq 60); do
-      "$bench" range ready --total 1 --endpoints "$ep" >/dev/null 2>&1 && break
-      [[ $tries -eq 60 ]] && { echo "compare-etcd.sh: $label member $ep not ready" >&2; exit 1; }
+      "$bench" range ready --total 1 --connect-timeout 1 --endpoints "$ep" >/dev/null 2>&1 &&
+        break
+      for pid in "${pids[@]}"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+          echo "$label: a member exited at start; last lines of its log:" >&2
+          for i in $(seq "$members"); do tail -n 3 "$work/$label-m$i.log" >&2; done
+          return 1
+        fi
+      done
+      if [[ $tries -eq 60 ]]; then
+        echo "$label: member $ep not ready after 60 tries" >&2
+        return 1
+      fi
       sleep 0.5
     done
   done
@@ -110,8 +123,11 @@ results=()
 run_scenario() {  # label scenario detcd-bench-args...
   local label="$1" scenario="$2" rps p50 p99 errors
   shift 2
-  read -r rps p50 p99 errors < <("$bench" --tsv "$@") ||
-    { echo "compare-etcd.sh: $label $scenario failed" >&2; exit 1; }
+  if ! read -r rps p50 p99 errors < <("$bench" --tsv "$@"); then
+    echo "  $label $scenario: the load client failed (see above)" >&2
+    results+=("$label|$scenario|0|0|0|failed")
+    return 0
+  fi
   results+=("$label|$scenario|$rps|$p50|$p99|$errors")
   printf '  %s %s: %.0f/s, p50 %.3f ms, p99 %.3f ms, %s errors\n' \
     "$label" "$scenario" "$rps" "$p50" "$p99" "$errors"
@@ -131,8 +147,12 @@ wal_fsync() {  # label endpoint
 
 run_cluster() {  # label binary
   local label="$1" bin="$2" ordered
-  echo "$label: starting 3 members ($bin)"
-  start_cluster "$label" "$bin"
+  echo "$label: starting $members members ($bin)"
+  if ! start_cluster "$label" "$bin"; then
+    stop_cluster
+    results+=("$label|cluster did not start (see above)|0|0|0|-")
+    return 0
+  fi
   ordered=$(leader_first)
   echo "$label: endpoints $ordered (leader first when known)"
   run_scenario "$label" "put, 1 client" --endpoints "$ordered" --conns 1 --clients 1 \

@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--total", options.total, "Requests in all")->check(CLI::PositiveNumber);
   app.add_option("--seed", workload.seed, "Seed of keys and values");
+  int connectTimeout = 10;
+  app.add_option("--connect-timeout", connectTimeout, "Seconds to wait for each connection")
+      ->check(CLI::PositiveNumber);
   auto* jsonFlag = app.add_flag("--json", json, "Print the summary as one JSON object");
   app.add_flag("--tsv", tsv, "Print one line: requests/s, p50 ms, p99 ms, errors (tab-separated)")
       ->excludes(jsonFlag);
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
   workload.kind = put->parsed() ? detcd::loadgen::Workload::Kind::kPut
                                 : detcd::loadgen::Workload::Kind::kRange;
   workload.serializable = consistency == "s";
+  options.connectTimeout = std::chrono::seconds(connectTimeout);
   try {
     detcd::loadgen::Summary summary;
     std::string title;
