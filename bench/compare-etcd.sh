@@ -108,12 +108,13 @@ start_cluster() {  # label binary
 # The leader's endpoint first (etcdctl endpoint status: the 5th field is IS LEADER), else the
 # members in order.
 leader_first() {
-  local leader
+  local leader others
   leader=$(ETCDCTL_API=3 etcdctl --endpoints "$endpoints" endpoint status 2>/dev/null |
     awk -F', ' '$5 == "true" { print $1; exit }' || true)
   if [[ -n "$leader" ]]; then
     echo "leader: $leader" >&2
-    echo "$leader,$(tr ',' '\n' <<<"$endpoints" | grep -vx "$leader" | paste -sd,)"
+    others=$(tr ',' '\n' <<<"$endpoints" | grep -vx "$leader" | paste -sd, || true)
+    echo "$leader${others:+,$others}"
   else
     echo "$endpoints"
   fi
