@@ -13,7 +13,7 @@
 # The data directories go under --dir (default: a new directory under ${TMPDIR:-/tmp}); put it on
 # the disk you mean to measure (a tmpfs makes fdatasync free). detcd is skipped when its
 # binary does not exist. --members (default 3) sets the cluster size. Servers are always
-# killed at the end.
+# killed at the end. Exit status 1 when a cluster did not start or a scenario failed.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,7 +31,8 @@ while [[ $# -gt 0 ]]; do
     *) echo "compare-etcd.sh: unknown argument '$1'" >&2; usage ;;
   esac
 done
-[[ -x "$bench" ]] || { echo "compare-etcd.sh: no load client at $bench (build detcd-bench)" >&2; exit 2; }
+[[ -x "$bench" ]] ||
+  { echo "compare-etcd.sh: no load client at $bench (build detcd-bench)" >&2; exit 2; }
 [[ -x "$etcd_bin" ]] || { echo "compare-etcd.sh: no etcd binary (--etcd)" >&2; exit 2; }
 if [[ -n "$base" ]]; then mkdir -p "$base"; fi
 work="$(mktemp -d "${base:-${TMPDIR:-/tmp}}/detcd-bench.XXXXXX")"
@@ -49,17 +50,24 @@ trap 'exit 130' INT TERM
 
 scaled() { awk -v n="$1" -v s="$scale" 'BEGIN { printf "%d", n * s }'; }
 puts_1=$(scaled 10000) puts_100=$(scaled 100000) ranges=$(scaled 100000)
+probe_writes=$(scaled 1000)
+if [[ $puts_1 -lt 1 || $probe_writes -lt 10 ]]; then
+  echo "compare-etcd.sh: --scale $scale leaves too few requests" >&2
+  exit 2
+fi
 
-# The disk's write + fdatasync latency (detcd-bench fdatasync: 1,000 256-byte writes into a
+# The disk's write + fdatasync latency (detcd-bench fdatasync: 1,000 × scale 256-byte writes into a
 # preallocated file, one fdatasync each), with the CPUs idle and with every CPU kept busy: on a
 # VM an I/O completing on an idle vCPU waits for its wake-up (~4 ms here), which a loaded server
 # does not see. Measured before and after the clusters, since a shared disk's latency drifts.
 fdatasync_figures=()
 probe_disk() {  # when
-  local idle busy
-  read -r _ idle_p50 idle_p99 _ < <("$bench" fdatasync --dir "$work" --total 1000 --tsv)
-  read -r _ busy_p50 busy_p99 _ < <("$bench" fdatasync --dir "$work" --total 1000 --busy-cpus --tsv)
-  fdatasync_figures+=("$(printf '%s: p50 %.3f ms (p99 %.3f) idle, p50 %.3f ms (p99 %.3f) with CPUs busy' \
+  local idle_p50 idle_p99 busy_p50 busy_p99
+  read -r _ idle_p50 idle_p99 _ < <("$bench" fdatasync --dir "$work" --total "$probe_writes" --tsv)
+  read -r _ busy_p50 busy_p99 _ < \
+    <("$bench" fdatasync --dir "$work" --total "$probe_writes" --busy-cpus --tsv)
+  fdatasync_figures+=("$(printf \
+    '%s: p50 %.3f ms (p99 %.3f) idle, p50 %.3f ms (p99 %.3f) with CPUs busy' \
     "$1" "$idle_p50" "$idle_p99" "$busy_p50" "$busy_p99")")
   echo "fdatasync on $work, ${fdatasync_figures[-1]}"
 }
@@ -120,16 +128,18 @@ leader_first() {
   fi
 }
 
-results=()
+results=() failures=0
 run_scenario() {  # label scenario detcd-bench-args...
   local label="$1" scenario="$2" rps p50 p99 errors
   shift 2
   if ! read -r rps p50 p99 errors < <("$bench" --tsv "$@"); then
     echo "  $label $scenario: the load client failed (see above)" >&2
     results+=("$label|$scenario|0|0|0|failed")
+    failures=$((failures + 1))
     return 0
   fi
   results+=("$label|$scenario|$rps|$p50|$p99|$errors")
+  [[ $errors -eq 0 ]] || failures=$((failures + 1))
   printf '  %s %s: %.0f/s, p50 %.3f ms, p99 %.3f ms, %s errors\n' \
     "$label" "$scenario" "$rps" "$p50" "$p99" "$errors"
 }
@@ -152,6 +162,7 @@ run_cluster() {  # label binary
   if ! start_cluster "$label" "$bin"; then
     stop_cluster
     results+=("$label|cluster did not start (see above)|0|0|0|-")
+    failures=$((failures + 1))
     return 0
   fi
   ordered=$(leader_first)
@@ -186,5 +197,7 @@ echo "load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs; data under $
 printf '%-6s  %-28s  %10s  %9s  %9s  %6s\n' server scenario "requests/s" "p50 ms" "p99 ms" errors
 for row in "${results[@]}"; do
   IFS='|' read -r label scenario rps p50 p99 errors <<<"$row"
-  printf '%-6s  %-28s  %10.0f  %9.3f  %9.3f  %6s\n' "$label" "$scenario" "$rps" "$p50" "$p99" "$errors"
+  printf '%-6s  %-28s  %10.0f  %9.3f  %9.3f  %6s\n' \
+    "$label" "$scenario" "$rps" "$p50" "$p99" "$errors"
 done
+[[ $failures -eq 0 ]]

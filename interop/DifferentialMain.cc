@@ -72,7 +72,8 @@ int run(const Options& options) {
                                : options.replayPrefix;
       std::cout << fmt::format(
           "difftest: DIFFERENCE at op {} (seed {})\n--- op\n{}--- A {}\n{}--- B {}\n{}"
-          "--- differences (A first)\n{}--- replay against fresh servers:\n{} --seed {} --ops {}{}\n",
+          "--- differences (A first)\n{}"
+          "--- replay against fresh servers:\n{} --seed {} --ops {}{}\n",
           index, options.seed, detcd::interop::toText(op), options.a, detcd::interop::toText(ra),
           options.b, detcd::interop::toText(rb), diff, prefix, options.seed, index + 1,
           options.perturb >= 0 ? fmt::format(" --perturb {}", options.perturb) : "");

@@ -211,7 +211,10 @@ etcdserverpb::TxnRequest OpGenerator::txnRequest(std::vector<std::string>& write
 
 Op OpGenerator::makeTxn() {
   std::vector<std::string> writeKeys(kKeys.begin(), kKeys.end());
-  std::shuffle(writeKeys.begin(), writeKeys.end(), rng_);
+  // Fisher-Yates with below(): std::shuffle's algorithm differs between standard libraries.
+  for (size_t i = writeKeys.size() - 1; i > 0; --i) {
+    std::swap(writeKeys[i], writeKeys[below(i + 1)]);
+  }
   Op op;
   *op.mutable_txn() = txnRequest(writeKeys, 0);
   return op;
@@ -280,6 +283,11 @@ Op OpGenerator::makeWatchOp() {
     if (w.open) open.push_back(&w);
   }
   int r = static_cast<int>(below(100));
+  if (r >= 90) {
+    Op op;
+    op.mutable_watch_progress();
+    return op;
+  }
   if (open.empty() || (r < 45 && static_cast<int>(open.size()) < kMaxOpenWatchers)) {
     Op op;
     auto* create = op.mutable_watch_create();
@@ -322,7 +330,7 @@ Op OpGenerator::makeWatchOp() {
     return op;
   }
   Watcher& w = *open[below(open.size())];
-  queueSync(w, r >= 75);
+  queueSync(w, r >= 70);
   return next();
 }
 

@@ -112,6 +112,9 @@ void normalise(const Op& op, Result& result) {
     case Result::kWatchCreated:
       clearIds(result.mutable_watch_created()->mutable_header());
       break;
+    case Result::kWatchProgress:
+      clearIds(result.mutable_watch_progress()->mutable_header());
+      break;
     default: break;
   }
 }

@@ -77,7 +77,9 @@ Result ServerSession::execute(const Op& op) {
   Lease::Stub lease(channel_);
   Result result;
   switch (op.op_case()) {
-    case Op::kRange: result = unary(kv, &KV::Stub::Range, op.range(), &Result::mutable_range); break;
+    case Op::kRange:
+      result = unary(kv, &KV::Stub::Range, op.range(), &Result::mutable_range);
+      break;
     case Op::kPut: result = unary(kv, &KV::Stub::Put, op.put(), &Result::mutable_put); break;
     case Op::kDeleteRange:
       result = unary(kv, &KV::Stub::DeleteRange, op.delete_range(), &Result::mutable_delete_range);
@@ -105,6 +107,7 @@ Result ServerSession::execute(const Op& op) {
     case Op::kLeaseKeepAlive: result = keepAliveOnce(op.lease_keep_alive()); break;
     case Op::kWatchCreate: result = watchCreate(op.watch_create()); break;
     case Op::kWatchSync: result = watchSync(op.watch_sync()); break;
+    case Op::kWatchProgress: result = watchProgress(); break;
     default: return synthetic(grpc::StatusCode::INVALID_ARGUMENT, "difftest: empty op");
   }
   latestRevision_ = std::max(latestRevision_, revisionOf(result));
@@ -167,8 +170,12 @@ void ServerSession::fileInbox() {
       state.createdResponse = std::move(response);
       continue;
     }
+    if (response.watch_id() == -1 && !response.canceled() && response.events_size() == 0) {
+      progress_.push_back(std::move(response));  // a progress response for the whole stream
+      continue;
+    }
     auto it = ordinalOfId_.find(response.watch_id());
-    if (it == ordinalOfId_.end()) continue;  // a progress notification or a stale watcher
+    if (it == ordinalOfId_.end()) continue;  // a stale watcher
     WatchState& state = watchers_[it->second];
     for (auto& event : *response.mutable_events()) *state.pending.add_events() = std::move(event);
     if (response.canceled()) {
@@ -242,6 +249,23 @@ Result ServerSession::watchSync(const WatchSyncOp& op) {
   outcome->Swap(&state.pending);
   outcome->set_canceled(state.canceled);
   outcome->set_timed_out(!synced);
+  return result;
+}
+
+Result ServerSession::watchProgress() {
+  if (!watchStream_) startWatchStream();
+  WatchRequest request;
+  request.mutable_progress_request();
+  if (!watchStream_->Write(request)) {
+    return synthetic(grpc::StatusCode::UNAVAILABLE, "difftest: watch stream closed");
+  }
+  std::unique_lock lock(mu_);
+  if (!waitFor(lock, [&] { return !progress_.empty(); })) {
+    return synthetic(grpc::StatusCode::DEADLINE_EXCEEDED, "difftest: no progress response");
+  }
+  Result result;
+  *result.mutable_watch_progress() = std::move(progress_.front());
+  progress_.pop_front();
   return result;
 }
 

@@ -57,6 +57,7 @@ class ServerSession {
 
   Result watchCreate(const WatchCreateOp& op);
   Result watchSync(const WatchSyncOp& op);
+  Result watchProgress();
   Result keepAliveOnce(const LeaseKeepAliveOnceOp& op);
   void startWatchStream();
   void readLoop();
@@ -79,6 +80,7 @@ class ServerSession {
   std::deque<etcdserverpb::WatchResponse> inbox_;  // guarded by mu_
   bool streamEnded_ = false;                       // guarded by mu_
   std::deque<int64_t> awaitingCreate_;  // ordinals whose create request has no answer yet
+  std::deque<etcdserverpb::WatchResponse> progress_;  // responses of no watcher (watch_id -1)
   std::map<int64_t, WatchState> watchers_;         // by ordinal
   std::map<int64_t, int64_t> ordinalOfId_;         // live server watch IDs
 };

@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   probe->add_option("--block-size", blockBytes, "Bytes per write")->check(CLI::Range(1, 1 << 20));
   bool busy = false;
-  probe->add_flag("--busy-cpus", busy, "Spin one thread per CPU meanwhile (a loaded server's case)");
+  probe->add_flag("--busy-cpus", busy,
+                  "Spin one thread per CPU meanwhile (a loaded server's case)");
   CLI11_PARSE(app, argc, argv);
 
   for (auto& endpoint : options.endpoints) {  // accept etcd's URL form too

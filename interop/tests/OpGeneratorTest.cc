@@ -88,7 +88,9 @@ TEST(OpGeneratorTest, CoversTheApi) {
     if (op.has_delete_range() && op.delete_range().prev_kv()) features.insert("delete prev_kv");
     if (op.has_txn()) {
       if (op.txn().success_size() > OpGenerator::kMaxTxnOps) features.insert("too many ops");
-      for (const auto& c : op.txn().compare()) features.insert("compare " + std::to_string(c.target()));
+      for (const auto& c : op.txn().compare()) {
+        features.insert("compare " + std::to_string(c.target()));
+      }
       for (const auto& o : op.txn().success()) {
         if (o.has_request_txn()) features.insert("nested txn");
       }
@@ -101,7 +103,9 @@ TEST(OpGeneratorTest, CoversTheApi) {
     if (op.has_watch_sync() && op.watch_sync().cancel()) features.insert("watch cancel");
     if (op.has_lease_time_to_live() && op.lease_time_to_live().keys()) features.insert("ttl keys");
   }
-  for (int kind = Op::kRange; kind <= Op::kWatchSync; ++kind) EXPECT_TRUE(kinds.count(kind)) << kind;
+  for (int kind = Op::kRange; kind <= Op::kWatchProgress; ++kind) {
+    EXPECT_TRUE(kinds.count(kind)) << kind;
+  }
   for (const char* feature :
        {"limit", "revision", "sort", "keys_only", "count_only", "empty key", "from key",
         "put prev_kv", "put lease", "delete prev_kv", "too many ops", "compare 0", "compare 1",

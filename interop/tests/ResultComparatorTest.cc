@@ -192,6 +192,7 @@ TEST(ResultComparatorTest, PerturbAlwaysDisagrees) {
   results.emplace_back().mutable_put()->mutable_header()->set_revision(3);
   results.emplace_back().mutable_lease_leases();
   results.emplace_back().mutable_watch_created()->set_created(true);
+  results.emplace_back().mutable_watch_progress()->set_watch_id(-1);
   results.emplace_back().mutable_watch();
   Result error;
   error.set_code(3);
