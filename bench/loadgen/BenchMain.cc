@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
       std::cout << detcd::loadgen::summaryJson(summary) << "\n";
     } else if (tsv) {
       std::cout << detcd::loadgen::summaryTsv(summary) << "\n";
+      if (!summary.firstError.empty()) std::cerr << "first error: " << summary.firstError << "\n";
     } else {
       std::cout << title << "\n" << detcd::loadgen::formatSummary(summary);
     }
