@@ -73,7 +73,7 @@ std::string endpointName(const tcp::socket& socket) {
 
 PeerAddress PeerAddress::parse(const std::string& url) {
   const auto bad = [&](const std::string& why) {
-    return std::invalid_argument("invalid peer URL \"" + url + "\": " + why);
+    return std::invalid_argument("invalid URL \"" + url + "\": " + why);
   };
   constexpr std::string_view kScheme = "http://";
   std::string_view rest = url;
@@ -177,7 +177,8 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
     if (acceptor_.listen(asio::socket_base::max_listen_connections, ec)) throw fail(ec.message());
     port_ = acceptor_.local_endpoint(ec).port();
     started_ = true;
-    spdlog::info("listening for peers on {} (member {})", opts_.listenUrl, hexId(opts_.self));
+    spdlog::info("listening for peers on {} (port {}; member {})", opts_.listenUrl, port_,
+                 hexId(opts_.self));
     accept();
     for (const auto& [id, url] : opts_.peerUrls) setPeer(id, url);
   }
