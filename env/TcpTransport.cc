@@ -29,6 +29,8 @@ constexpr std::size_t kHeaderBytes = 4;
 /// A handshake is the magic, two member IDs and a token: anything longer is not one of ours.
 constexpr std::size_t kMaxHandshakeBytes = 4096;
 constexpr char kAccept = 'A';
+/// Inbound reads ask for up to this much at a time (a buffer grows only for a larger frame).
+constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr char kRefuse = 'R';
 
 std::string hexId(NodeId id) { return fmt::format("{:x}", id); }
@@ -138,8 +140,9 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
     asio::steady_timer timer;
     std::string remote;
     NodeId from = 0;  ///< 0 until the handshake is accepted
-    std::array<char, kHeaderBytes> header{};
-    std::string body;
+    std::vector<char> buf = std::vector<char>(kReadChunk);  ///< bytes read, [begin, end) unparsed
+    std::size_t begin = 0;
+    std::size_t end = 0;
     std::string reply;
   };
 
@@ -286,12 +289,13 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
         [this, self, out, attempt](const error_code& ec, tcp::resolver::results_type results) {
           if (stale(*out, attempt)) return;
           if (ec) return failOutbound(out, "resolving " + out->addr.host + ": " + ec.message());
-          asio::async_connect(out->socket, results,
-                              [this, self, out, attempt](const error_code& cec, const tcp::endpoint&) {
-                                if (stale(*out, attempt)) return;
-                                if (cec) return failOutbound(out, cec.message());
-                                sendHandshake(out, attempt);
-                              });
+          const auto connected = [this, self, out, attempt](const error_code& cec,
+                                                            const tcp::endpoint&) {
+            if (stale(*out, attempt)) return;
+            if (cec) return failOutbound(out, cec.message());
+            sendHandshake(out, attempt);
+          };
+          asio::async_connect(out->socket, results, connected);
         });
   }
 
@@ -324,7 +328,9 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
           asio::async_read(out->socket, asio::buffer(out->reply),
                            [this, self, out, attempt](const error_code& rec, std::size_t) {
                              if (stale(*out, attempt)) return;
-                             if (rec) return failOutbound(out, "no handshake answer: " + rec.message());
+                             if (rec) {
+                               return failOutbound(out, "no handshake answer: " + rec.message());
+                             }
                              onReply(out, attempt);
                            });
         });
@@ -333,7 +339,8 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
   void onReply(const std::shared_ptr<Outbound>& out, std::uint64_t attempt) {
     if (out->reply[0] != kAccept) {
       ++stats_.connectionsRefused;
-      const std::string reason = out->reply[0] == kRefuse ? out->reply.substr(1) : "malformed answer";
+      const std::string reason =
+          out->reply[0] == kRefuse ? out->reply.substr(1) : "malformed answer";
       spdlog::error("member {} at {} refused our connection: {}", hexId(out->id), out->url, reason);
       out->loggedFailure = true;  // said loudly once; the retries stay quiet
       return failOutbound(out, "refused: " + reason);
@@ -464,18 +471,45 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
                      opts_.handshakeTimeout.count() / 1'000'000);
         dropInbound(*in);
       });
-      readFrame(in);
+      readMore(in);
       accept();
     });
   }
 
-  void readFrame(const std::shared_ptr<Inbound>& in) {
+  /// Reads what the socket has (many frames at once under load: one system call for a batch).
+  void readMore(const std::shared_ptr<Inbound>& in) {
+    std::vector<char>& buf = in->buf;
+    if (in->begin == in->end) {
+      in->begin = in->end = 0;
+      // After a large frame (a snapshot), give the memory back.
+      if (buf.size() > kReadChunk) buf = std::vector<char>(kReadChunk);
+    }
+    if (in->end == buf.size()) {
+      if (in->begin > 0) {
+        std::copy(buf.begin() + static_cast<std::ptrdiff_t>(in->begin),
+                  buf.begin() + static_cast<std::ptrdiff_t>(in->end), buf.begin());
+        in->end -= in->begin;
+        in->begin = 0;
+      } else {
+        buf.resize(std::max(kReadChunk, buf.size() * 2));
+      }
+    }
     auto self = shared_from_this();
-    asio::async_read(in->socket, asio::buffer(in->header), [this, self, in](const error_code& ec,
-                                                                            std::size_t) {
-      if (closed_ || !inbound_.count(in->id)) return;
-      if (ec) return lostInbound(*in, ec);
-      const std::uint64_t len = getBigEndian(in->header.data(), 4);
+    in->socket.async_read_some(
+        asio::buffer(buf.data() + in->end, buf.size() - in->end),
+        [this, self, in](const error_code& ec, std::size_t n) {
+          if (closed_ || !inbound_.count(in->id)) return;
+          if (ec) return lostInbound(*in, ec);
+          in->end += n;
+          process(in);
+        });
+  }
+
+  /// Handles every complete frame in the buffer, then reads on (unless the connection ended).
+  void process(const std::shared_ptr<Inbound>& in) {
+    while (in->end - in->begin >= kHeaderBytes) {
+      const char* p = in->buf.data() + in->begin;
+      const std::uint64_t len = getBigEndian(p, 4);
       const std::size_t limit = in->from == 0 ? kMaxHandshakeBytes : opts_.maxFrameBytes;
       if (len > limit) {
         ++stats_.connectionsRefused;
@@ -488,23 +522,36 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
                       hexId(in->from), len, opts_.maxFrameBytes);
         return dropInbound(*in);
       }
-      in->body.assign(len, '\0');
-      asio::async_read(in->socket, asio::buffer(in->body),
-                       [this, self, in](const error_code& rec, std::size_t) {
-                         if (closed_ || !inbound_.count(in->id)) return;
-                         if (rec) return lostInbound(*in, rec);
-                         if (in->from == 0) return onHandshake(in);
-                         deliver(*in);
-                         if (!closed_ && inbound_.count(in->id)) readFrame(in);
-                       });
-    });
+      if (in->end - in->begin < kHeaderBytes + len) {
+        // Incomplete: make room for the whole frame, then read on.
+        const std::size_t need = kHeaderBytes + len;
+        if (in->buf.size() - in->begin < need) {
+          std::copy(in->buf.begin() + static_cast<std::ptrdiff_t>(in->begin),
+                    in->buf.begin() + static_cast<std::ptrdiff_t>(in->end), in->buf.begin());
+          in->end -= in->begin;
+          in->begin = 0;
+          if (in->buf.size() < need) in->buf.resize(need);
+        }
+        break;
+      }
+      std::string payload(p + kHeaderBytes, len);
+      in->begin += kHeaderBytes + len;
+      if (in->from == 0) {
+        if (!onHandshake(in, payload)) return;
+      } else {
+        deliver(in->from, std::move(payload));
+      }
+      if (closed_ || !inbound_.count(in->id)) return;  // the receiver removed the sender
+    }
+    readMore(in);
   }
 
-  void onHandshake(const std::shared_ptr<Inbound>& in) {
-    const std::string& b = in->body;
+  /// Accepts (true) or refuses the connection's handshake.
+  bool onHandshake(const std::shared_ptr<Inbound>& in, const std::string& b) {
     if (b.size() < kMagic.size() + 16 || std::string_view(b).substr(0, kMagic.size()) != kMagic) {
       ++stats_.connectionsRefused;
-      return refuse(in, "not a detcd peer handshake");
+      refuse(in, "not a detcd peer handshake");
+      return false;
     }
     const NodeId from = getBigEndian(b.data() + kMagic.size(), 8);
     const NodeId to = getBigEndian(b.data() + kMagic.size() + 8, 8);
@@ -524,7 +571,8 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
     if (!reason.empty()) {
       ++stats_.connectionsRefused;
       spdlog::error("rejected connection from member {}: {}", hexId(from), reason);
-      return refuse(in, reason, /*logged=*/true);
+      refuse(in, reason, /*logged=*/true);
+      return false;
     }
     in->from = from;
     in->timer.cancel();
@@ -536,19 +584,19 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
                         if (closed_ || !inbound_.count(in->id)) return;
                         if (ec) return lostInbound(*in, ec);
                       });
-    readFrame(in);
+    return true;
   }
 
-  void deliver(Inbound& in) {
-    PeerStats& ps = stats_.peers[in.from];
+  void deliver(NodeId from, std::string payload) {
+    PeerStats& ps = stats_.peers[from];
     ++stats_.messagesReceived;
     ++ps.messagesReceived;
-    stats_.bytesReceived += in.body.size();
-    ps.bytesReceived += in.body.size();
+    stats_.bytesReceived += payload.size();
+    ps.bytesReceived += payload.size();
     if (receiver_) {
       // The receiver may call back into this transport (send, even removePeer): copy it first.
       Receiver receiver = receiver_;
-      receiver(in.from, std::move(in.body));
+      receiver(from, std::move(payload));
     }
   }
 

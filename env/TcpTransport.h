@@ -137,9 +137,9 @@ class TcpTransport final : public Transport {
   std::shared_ptr<Impl> impl_;
 };
 
-/// A parsed peer (or metrics) URL. Accepts "http://HOST:PORT" (HOST an IPv4 address, a name, or an IPv6
-/// address in brackets; PORT 0..65535; a trailing "/" allowed). Throws std::invalid_argument
-/// naming the URL and the problem otherwise ("https" included: there is no TLS).
+/// A parsed peer (or metrics) URL. Accepts "http://HOST:PORT" (HOST an IPv4 address, a name, or
+/// an IPv6 address in brackets; PORT 0..65535; a trailing "/" allowed). Throws
+/// std::invalid_argument naming the URL and the problem otherwise ("https" included: no TLS).
 struct PeerAddress {
   std::string host;
   std::uint16_t port = 0;

@@ -209,6 +209,26 @@ TEST_F(TcpTransportTest, TwoMembersExchangeMessagesInOrder) {
   EXPECT_EQ(b.transport->stats().peers.at(1).bytesReceived, s.peers.at(2).bytesSent);
 }
 
+TEST_F(TcpTransportTest, LargeFramesBetweenManySmallOnesArriveWhole) {
+  Member& a = add(1);
+  Member& b = add(2);
+  meshAll();
+  ASSERT_TRUE(sendUntilReceived(1, 2, "hello"));
+  b.received.clear();
+  std::vector<std::string> sent;
+  for (int i = 0; i < 50; ++i) {
+    // Sizes around and far beyond the reader's 64 KiB chunk, among tiny messages.
+    std::string p(i % 10 == 0 ? (std::size_t{1} << 20) + i : std::size_t(i * 1500 + 1),
+                  static_cast<char>('a' + i % 26));
+    sent.push_back(p);
+    a.transport->send(2, std::move(p));
+  }
+  ASSERT_TRUE(runUntil([&] { return b.received.size() == sent.size(); }));
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(b.received[i].second, sent[i]) << "message " << i;
+  }
+}
+
 TEST_F(TcpTransportTest, ThreeMembersReachEachOther) {
   add(1);
   add(2);

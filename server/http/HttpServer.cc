@@ -20,6 +20,17 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
+namespace {
+
+HttpResponse plain(unsigned status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
 class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(asio::io_context& io, HttpServerOptions options)
@@ -104,12 +115,12 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
 
   void onReadError(const std::shared_ptr<Conn>& c, const error_code& ec) {
     if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
-      return answer(c, 11, false, {413, "text/plain; charset=utf-8", "413 Request Entity Too Large\n", {}});
+      return answer(c, 11, false, plain(413, "413 Request Entity Too Large\n"));
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       spdlog::warn("malformed HTTP request on {}: {}", opts_.listenUrl, ec.message());
-      return answer(c, 11, false, {400, "text/plain; charset=utf-8", "400 Bad Request\n", {}});
+      return answer(c, 11, false, plain(400, "400 Bad Request\n"));
     }
     drop(*c);  // closed by the client, idle timeout, reset
   }
@@ -126,11 +137,12 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
     const bool keepAlive = req.keep_alive();
     auto it = handlers_.find(r.path);
     if (it == handlers_.end()) {
-      return answer(c, version, keepAlive, {404, "text/plain; charset=utf-8", "404 page not found\n", {}});
+      return answer(c, version, keepAlive, plain(404, "404 page not found\n"));
     }
     if (req.method() != bhttp::verb::get) {
-      return answer(c, version, keepAlive,
-                    {405, "text/plain; charset=utf-8", "Method Not Allowed\n", {{"Allow", "GET"}}});
+      HttpResponse notAllowed = plain(405, "Method Not Allowed\n");
+      notAllowed.headers.emplace_back("Allow", "GET");
+      return answer(c, version, keepAlive, std::move(notAllowed));
     }
     auto once = std::make_shared<bool>(false);
     auto self = shared_from_this();

@@ -286,10 +286,11 @@ TEST_F(RealClusterTest, ReplicatesOverTcpAndServesHealthAndMetrics) {
   etcdserverpb::PutRequest req;
   req.set_key("key1");
   req.set_value("zhangyi");
-  members_.at(follower).node->put(req, [&](const mvcc::Status& st, const etcdserverpb::PutResponse&) {
-    EXPECT_TRUE(st.ok()) << st.message;
-    put = true;
-  });
+  members_.at(follower).node->put(
+      req, [&](const mvcc::Status& st, const etcdserverpb::PutResponse&) {
+        EXPECT_TRUE(st.ok()) << st.message;
+        put = true;
+      });
   ASSERT_TRUE(runUntil([&] { return put; }));
   // A linearizable read on another member sees it.
   const std::uint64_t other = 6 - l - follower;
@@ -313,7 +314,8 @@ TEST_F(RealClusterTest, ReplicatesOverTcpAndServesHealthAndMetrics) {
     EXPECT_EQ(metrics.contentType, kPrometheusContentType);
     EXPECT_THAT(metrics.body, HasSubstr("etcd_server_has_leader 1\n"));
     EXPECT_THAT(metrics.body, HasSubstr("etcd_debugging_mvcc_keys_total 1\n"));
-    EXPECT_THAT(metrics.body, HasSubstr("etcd_server_is_leader " + std::string(id == l ? "1" : "0")));
+    EXPECT_THAT(metrics.body,
+                HasSubstr(std::string("etcd_server_is_leader ") + (id == l ? "1" : "0")));
     EXPECT_THAT(metrics.body, HasSubstr("etcd_network_peer_sent_bytes_total{To=\""));
     EXPECT_THAT(metrics.body, HasSubstr("etcd_disk_wal_fsync_duration_seconds_count "));
     EXPECT_EQ(m.transport->stats().peersConnected, 2u);
