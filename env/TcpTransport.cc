@@ -32,6 +32,8 @@ constexpr char kAccept = 'A';
 /// Inbound reads ask for up to this much at a time (a buffer grows only for a larger frame).
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr char kRefuse = 'R';
+/// Refused because the sender was removed from the cluster (etcd's 410 Gone).
+constexpr char kGone = 'G';
 
 std::string hexId(NodeId id) { return fmt::format("{:x}", id); }
 
@@ -339,11 +341,20 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
   void onReply(const std::shared_ptr<Outbound>& out, std::uint64_t attempt) {
     if (out->reply[0] != kAccept) {
       ++stats_.connectionsRefused;
+      const bool gone = out->reply[0] == kGone;
       const std::string reason =
-          out->reply[0] == kRefuse ? out->reply.substr(1) : "malformed answer";
-      spdlog::error("member {} at {} refused our connection: {}", hexId(out->id), out->url, reason);
-      out->loggedFailure = true;  // said loudly once; the retries stay quiet
-      return failOutbound(out, "refused: " + reason);
+          out->reply[0] == kRefuse || gone ? out->reply.substr(1) : "malformed answer";
+      if (!out->loggedFailure) {
+        spdlog::error("member {} at {} refused our connection: {}", hexId(out->id), out->url,
+                      reason);
+      }
+      out->loggedFailure = true;  // said loudly once per outage; the retries stay quiet
+      failOutbound(out, "refused: " + reason);
+      if (gone && removedHandler_ && !closed_) {
+        RemovedHandler handler = removedHandler_;  // it may destroy this transport
+        handler(out->id);
+      }
+      return;
     }
     out->timer.cancel();
     out->state = Outbound::State::kConnected;
@@ -571,7 +582,7 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
     if (!reason.empty()) {
       ++stats_.connectionsRefused;
       spdlog::error("rejected connection from member {}: {}", hexId(from), reason);
-      refuse(in, reason, /*logged=*/true);
+      refuse(in, reason, /*logged=*/true, removed_.count(from) ? kGone : kRefuse);
       return false;
     }
     in->from = from;
@@ -601,9 +612,10 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   /// Answers a refused handshake with the reason, then closes.
-  void refuse(const std::shared_ptr<Inbound>& in, const std::string& reason, bool logged = false) {
+  void refuse(const std::shared_ptr<Inbound>& in, const std::string& reason, bool logged = false,
+              char code = kRefuse) {
     if (!logged) spdlog::warn("rejected connection from {}: {}", in->remote, reason);
-    in->reply = frame(std::string(1, kRefuse) + reason);
+    in->reply = frame(std::string(1, code) + reason);
     in->timer.cancel();
     auto self = shared_from_this();
     asio::async_write(in->socket, asio::buffer(in->reply),
@@ -649,6 +661,7 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
   bool started_ = false;
   bool closed_ = false;
   Receiver receiver_;
+  RemovedHandler removedHandler_;
   std::map<NodeId, std::shared_ptr<Outbound>> outbound_;
   std::map<std::uint64_t, std::shared_ptr<Inbound>> inbound_;
   std::uint64_t nextInbound_ = 0;
@@ -670,6 +683,9 @@ void TcpTransport::removePeer(NodeId id) { impl_->removePeer(id); }
 NodeId TcpTransport::self() const { return impl_->opts_.self; }
 void TcpTransport::send(NodeId to, std::string payload) { impl_->send(to, std::move(payload)); }
 void TcpTransport::setReceiver(Receiver receiver) { impl_->receiver_ = std::move(receiver); }
+void TcpTransport::setRemovedHandler(RemovedHandler handler) {
+  impl_->removedHandler_ = std::move(handler);
+}
 TransportStats TcpTransport::stats() const { return impl_->stats(); }
 
 }  // namespace detcd::env

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -128,6 +129,13 @@ class TcpTransport final : public Transport {
   /// Before start() there is no connection: every message is dropped.
   void send(NodeId to, std::string payload) override;
   void setReceiver(Receiver receiver) override;
+
+  /// Called with the peer's ID each time a peer refuses this member's connection because it
+  /// removed this member from the cluster (removePeer on its side). etcd's member stops then
+  /// ("the member has been permanently removed from the cluster", on its peers' 410 Gone): the
+  /// binary should stop the node. Runs on the io_context; it may destroy this transport.
+  using RemovedHandler = std::function<void(NodeId by)>;
+  void setRemovedHandler(RemovedHandler handler);
 
   /// Counters for metrics (a copy).
   TransportStats stats() const;

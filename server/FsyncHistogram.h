@@ -13,7 +13,7 @@ namespace detcd::server {
 /// 1 ms * 2^i for i = 0..13 (Prometheus ExponentialBuckets(0.001, 2, 14): 1 ms .. 8.192 s), plus
 /// one bucket above the last bound (+Inf). A duration equal to a bound falls in that bound's
 /// bucket (Prometheus's "le"). Durations come from env::Clock, so under the simulator they are
-/// virtual and deterministic (zero for the simulated disk, which takes no virtual time).
+/// virtual and deterministic (the simulated disk's modelled latency).
 struct FsyncHistogram {
   static constexpr std::size_t kBounds = 14;
 

@@ -295,7 +295,9 @@ TEST_F(TcpTransportTest, UnknownAndRemovedMembersAreRefused) {
   // Once B learns A (a member added), A gets through.
   b.transport->setPeer(1, a.url());
   ASSERT_TRUE(sendUntilReceived(1, 2, "known"));
-  // Removed: A's connection closes and its reconnection is refused.
+  // Removed: A's connection closes and its reconnection is refused; A hears it was removed.
+  std::vector<NodeId> removedBy;
+  a.transport->setRemovedHandler([&](NodeId by) { removedBy.push_back(by); });
   b.transport->removePeer(1);
   const std::uint64_t refused = b.transport->stats().connectionsRefused;
   ASSERT_TRUE(runUntil([&] {
@@ -305,6 +307,8 @@ TEST_F(TcpTransportTest, UnknownAndRemovedMembersAreRefused) {
   }));
   EXPECT_THAT(log(), HasSubstr("member 1 was removed from the cluster"));
   EXPECT_EQ(b.received.back().second, "known");
+  ASSERT_TRUE(runUntil([&] { return !removedBy.empty(); }));
+  EXPECT_EQ(removedBy.front(), 2u);
 }
 
 TEST_F(TcpTransportTest, GarbageAndOversizedFramesCloseTheConnectionOnly) {

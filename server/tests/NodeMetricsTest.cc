@@ -45,6 +45,9 @@ TEST(NodeMetricsTest, ProposalWithoutLeaderFailsAndIsCounted) {
 
 TEST(NodeMetricsTest, KeysBytesFsyncsAndLeaderChanges) {
   SimCluster c(11, 3);
+  sim::DiskFaults slowSync;
+  slowSync.fsyncLatency = sim::Latency::constant(3ms);  // each sync lands in (2 ms, 4 ms]
+  for (std::uint64_t id : c.ids()) c.host(id).disk().setFaults(slowSync);
   c.startAll();
   const std::uint64_t leader = c.waitForLeader();
   ASSERT_NE(leader, 0u);
@@ -71,6 +74,9 @@ TEST(NodeMetricsTest, KeysBytesFsyncsAndLeaderChanges) {
     const FsyncHistogram& h = s.walFsyncDurations;
     EXPECT_GT(h.count, 0u);
     EXPECT_LE(h.count, s.walSyncs);
+    // The simulated disk charges virtual time: every sync took exactly its 3 ms.
+    EXPECT_EQ(h.counts[2], h.count);
+    EXPECT_EQ(h.sum, 3ms * static_cast<std::int64_t>(h.count));
     EXPECT_EQ(std::accumulate(h.counts.begin(), h.counts.end(), std::uint64_t{0}), h.count);
   }
 }
