@@ -210,7 +210,7 @@ class RealClusterTest : public ::testing::Test {
       m.transport->start();
     }
     NodeConfig base;
-    base.tick = 10ms;
+    base.tick = 50ms;  // a 500 ms election timeout: no leader churn on a loaded machine
     base.walSegmentBytes = 1 << 20;
     for (auto& [id, m] : members_) {
       base.initialCluster.push_back(
