@@ -16,7 +16,7 @@ struct AsioClock::Impl {
   std::map<TimerId, std::unique_ptr<boost::asio::steady_timer>> timers;
 };
 
-AsioClock::AsioClock(boost::asio::io_context& io) : impl_(std::make_unique<Impl>(io)) {}
+AsioClock::AsioClock(boost::asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {}
 
 AsioClock::~AsioClock() = default;
 
@@ -28,9 +28,13 @@ TimerId AsioClock::after(Nanos delay, Callback callback) {
   const TimerId id = impl_->nextId++;
   auto timer = std::make_unique<boost::asio::steady_timer>(impl_->io);
   timer->expires_after(delay < Nanos::zero() ? Nanos::zero() : delay);
-  timer->async_wait([this, id, cb = std::move(callback)](const boost::system::error_code& ec) {
+  timer->async_wait([weak = std::weak_ptr<Impl>(impl_), id, cb = std::move(callback)](
+                        const boost::system::error_code& ec) {
     if (ec) return;  // cancelled: the timer object may already be gone
-    impl_->timers.erase(id);
+    // An expired timer's handler may already be queued when cancel() or the clock's destruction
+    // comes: Asio then runs it with success. The timer's absence tells that it was cancelled.
+    const std::shared_ptr<Impl> impl = weak.lock();
+    if (!impl || impl->timers.erase(id) == 0) return;
     cb();
   });
   impl_->timers.emplace(id, std::move(timer));

@@ -31,7 +31,9 @@ class AsioClock final : public Clock {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  /// Shared with the timers' handlers (as weak references): a handler that Asio had already
+  /// queued when its timer was cancelled, or its clock destroyed, finds that out and does nothing.
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace detcd::env

@@ -70,6 +70,15 @@ DurableLog::DurableLog(env::Env& env, std::string dataDir, std::uint64_t walSegm
       walOptions_{walSegmentBytes, &env.tracer, &env.buggify},
       snapshotter_(env.disk, dataDir_ + "/snap", {5, &env.tracer}) {}
 
+template <class Op>
+wal::Error DurableLog::timedSync(Op op) {
+  const std::uint64_t before = wal_->syncCount();
+  const env::Nanos start = env_.clock.now();
+  wal::Error e = op();
+  if (wal_->syncCount() != before) fsyncs_.observe(env_.clock.now() - start);
+  return e;
+}
+
 bool DurableLog::exists() { return wal::Wal::exists(env_.disk, walDir_); }
 
 wal::Error DurableLog::create(const std::string& metadata,
@@ -92,7 +101,7 @@ wal::Error DurableLog::bootstrap(const raftpb::Snapshot& snapshot) {
   raftpb::HardState hs;
   hs.set_term(bootstrap->metadata().term());
   hs.set_commit(bootstrap->metadata().index());
-  if (auto e = wal_->save({}, toWal(hs))) return e;
+  if (auto e = timedSync([&] { return wal_->save({}, toWal(hs)); })) return e;
   (void)storage_.applySnapshot(*bootstrap);
   storage_.setHardState(hs);
   return {};
@@ -179,7 +188,8 @@ wal::Error DurableLog::saveSnapshotFiles(const raftpb::Snapshot& snap) {
     // Only a failure to delete old snapshots leaves the new one saved; any error stops the node.
     return e;
   }
-  return wal_->saveSnapshotMarker({snap.metadata().index(), snap.metadata().term()});
+  return timedSync(
+      [&] { return wal_->saveSnapshotMarker({snap.metadata().index(), snap.metadata().term()}); });
 }
 
 wal::Error DurableLog::persist(const raft::Ready& rd, bool sync) {
@@ -197,22 +207,24 @@ wal::Error DurableLog::persist(const raft::Ready& rd, bool sync) {
   for (const auto& e : rd.entries) entries.push_back(toWal(e));
   std::optional<wal::HardState> hs;
   if (rd.hardState) hs = toWal(*rd.hardState);
+  // Wal::save()'s order (entries, HardState, sync), with the sync timed on its own.
+  if (!entries.empty()) {
+    if (auto e = wal_->append(entries)) return e;
+  }
+  if (hs) {
+    if (auto e = wal_->saveHardState(*hs)) return e;
+  }
   if (sync) {
-    if (auto e = wal_->save(entries, hs)) return e;
-  } else {
-    if (!entries.empty()) {
-      if (auto e = wal_->append(entries)) return e;
-    }
-    if (hs) {
-      if (auto e = wal_->saveHardState(*hs)) return e;
-    }
+    if (auto e = timedSync([&] { return wal_->sync(); })) return e;
   }
   storage_.append(rd.entries);
   if (rd.hardState) storage_.setHardState(*rd.hardState);
   return {};
 }
 
-wal::Error DurableLog::sync() { return wal_->sync(); }
+wal::Error DurableLog::sync() {
+  return timedSync([&] { return wal_->sync(); });
+}
 
 wal::Error DurableLog::saveOwnSnapshot(const raftpb::Snapshot& snap, std::uint64_t compactTo,
                                        std::uint64_t releaseTo) {

@@ -12,6 +12,7 @@
 #include "proto/raftpb.pb.h"
 #include "raft/MemoryStorage.h"
 #include "raft/RawNode.h"
+#include "server/FsyncHistogram.h"
 #include "wal/Snapshotter.h"
 #include "wal/Wal.h"
 
@@ -72,9 +73,16 @@ class DurableLog {
   const raft::MemoryStorage& storage() const { return storage_; }
   /// WAL fdatasyncs so far.
   std::uint64_t syncCount() const { return wal_ ? wal_->syncCount() : 0; }
+  /// How long the WAL's syncs took, on env.clock (etcd_disk_wal_fsync_duration_seconds). One
+  /// observation per sync that reached the disk: the write of the batch and its fdatasync (etcd
+  /// times the fdatasync alone; the write before it only copies to the page cache).
+  const FsyncHistogram& fsyncDurations() const { return fsyncs_; }
 
  private:
   wal::Error saveSnapshotFiles(const raftpb::Snapshot& snap);
+  /// Runs `op` (which may sync the WAL) and records the sync's duration when it did.
+  template <class Op>
+  wal::Error timedSync(Op op);
 
   env::Env& env_;
   std::string dataDir_;
@@ -83,6 +91,7 @@ class DurableLog {
   wal::Snapshotter snapshotter_;
   std::unique_ptr<wal::Wal> wal_;
   raft::MemoryStorage storage_;
+  FsyncHistogram fsyncs_;
 };
 
 /// Conversions between raftpb and the WAL's own types.

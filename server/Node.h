@@ -12,6 +12,7 @@
 #include "env/Env.h"
 #include "mvcc/Status.h"
 #include "proto/rpc.pb.h"
+#include "server/FsyncHistogram.h"
 #include "server/NodeConfig.h"
 
 namespace detcd::mvcc {
@@ -39,6 +40,29 @@ struct NodeStatus {
   std::vector<std::uint64_t> voters;  ///< membership as applied (incoming voters)
   std::vector<std::uint64_t> learners;
   std::uint64_t walSyncs = 0;  ///< WAL fdatasyncs so far (this incarnation)
+  /// Durations of those syncs on env.clock (etcd_disk_wal_fsync_duration_seconds).
+  FsyncHistogram walFsyncDurations;
+  /// Leader changes seen this incarnation, etcd's way (etcd_server_leader_changes_seen_total):
+  /// each time Raft reports a leader other than the one it reported last, none excepted (so
+  /// leader A, no leader, leader A again counts twice).
+  std::uint64_t leaderChanges = 0;
+  /// Proposals that failed this incarnation, as etcd counts them
+  /// (etcd_server_proposals_failed_total): not taken by Raft for lack of a leader, or not
+  /// applied within the request timeout. Rejections before Raft (too large, too many
+  /// requests, stopped) and membership changes are not counted, as in etcd.
+  std::uint64_t proposalsFailed = 0;
+  /// Proposals taken by Raft and waiting to be applied here (etcd_server_proposals_pending).
+  std::uint64_t proposalsPending = 0;
+  /// Live keys at the current revision (etcd_debugging_mvcc_keys_total).
+  std::uint64_t keys = 0;
+  /// Bytes the store keeps: key and value of every stored revision, tombstones and history not
+  /// yet compacted included, plus kRevisionOverheadBytes each (our analogue of
+  /// etcd_mvcc_db_total_size_in_bytes and Status's db_size: it grows with writes and shrinks
+  /// with compaction; etcd's bolt file only shrinks on defragmentation).
+  std::uint64_t dbSizeBytes = 0;
+  /// The per-revision overhead counted in dbSizeBytes: the revision, create revision, version
+  /// and lease (four 8-byte integers), as bolt stores them with each key-value.
+  static constexpr std::uint64_t kRevisionOverheadBytes = 32;
   std::uint64_t snapshots = 0;  ///< snapshots saved so far (this incarnation)
   bool stopped = false;
   /// Stopped at start because its data directory is damaged (not a torn tail): it never served.

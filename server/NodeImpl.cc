@@ -434,6 +434,7 @@ void Node::Impl::onSoftState(const raft::SoftState& ss) {
     failExpiredKeepAlives(errors::notLeader());
   }
   if (ss.lead != lastLead_) {
+    if (ss.lead != 0) ++leaderChanges_;  // etcd's raftNode counts a new non-zero leader
     lastLead_ = ss.lead;
     // A ReadIndex in flight may have been lost with the old leader (etcd 3.4 fails its reads).
     if (readBatchId_ != 0) {
@@ -620,18 +621,36 @@ NodeStatus Node::Impl::status() const {
   s.firstIndex = log_.storage().firstIndex();
   s.revision = store_.currentRevision();
   s.compactRevision = store_.compactRevision();
-  // HashKV walks the whole store: computed once per applied state, however often polled.
+  // HashKV, the key count and the size walk the whole store: computed once per applied state,
+  // however often polled.
   const std::tuple<std::uint64_t, std::int64_t, std::int64_t> key{
       consistentIndex_, s.revision, s.compactRevision};
-  if (!hashCache_ || hashCache_->first != key) {
+  if (!summaryCache_ || summaryCache_->first != key) {
+    StoreSummary sum;
     etcdserverpb::HashKVResponse hresp;
     (void)store_.hashKV({}, &hresp);
-    hashCache_.emplace(key, hresp.hash());
+    sum.hashKv = hresp.hash();
+    etcdserverpb::RangeRequest all;
+    all.set_key(std::string(1, '\0'));
+    all.set_range_end(std::string(1, '\0'));
+    all.set_count_only(true);
+    etcdserverpb::RangeResponse rresp;
+    if (store_.range(all, &rresp).ok()) sum.keys = static_cast<std::uint64_t>(rresp.count());
+    for (const auto& [rev, rec] : store_.records()) {
+      sum.bytes += rec.key.size() + rec.value.size() + NodeStatus::kRevisionOverheadBytes;
+    }
+    summaryCache_.emplace(key, sum);
   }
-  s.hashKv = hashCache_->second;
+  s.hashKv = summaryCache_->second.hashKv;
+  s.keys = summaryCache_->second.keys;
+  s.dbSizeBytes = summaryCache_->second.bytes;
   s.voters.assign(confState_.voters().begin(), confState_.voters().end());
   s.learners.assign(confState_.learners().begin(), confState_.learners().end());
   s.walSyncs = log_.syncCount();
+  s.walFsyncDurations = log_.fsyncDurations();
+  s.leaderChanges = leaderChanges_;
+  s.proposalsFailed = proposalsFailed_;
+  s.proposalsPending = proposalsPending_;
   s.snapshots = snapshots_;
   if (raw_) {
     const raft::Raft& r = raw_->raft();

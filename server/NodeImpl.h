@@ -183,6 +183,10 @@ class Node::Impl {
   std::map<std::uint64_t, std::uint64_t> awaitingApply_;  // id -> read index
   std::uint64_t ticks_ = 0;
   std::uint64_t lastLead_ = 0;
+  // Metrics (NodeStatus says what each counts).
+  std::uint64_t leaderChanges_ = 0;
+  std::uint64_t proposalsFailed_ = 0;
+  std::uint64_t proposalsPending_ = 0;
   /// Led, and has not heard of another leader since (only the stale-read defect reads it).
   bool ledUntilNow_ = false;
   /// MoveLeader requests by ID: their target.
@@ -200,9 +204,15 @@ class Node::Impl {
     bool operator==(const Traced&) const = default;
   };
   std::optional<Traced> traced_;
-  /// HashKV of the store keyed by (applied index, revision, compact revision).
+  /// What status() computes by walking the store, keyed by (applied index, revision, compact
+  /// revision): HashKV, live keys, stored bytes.
+  struct StoreSummary {
+    std::uint32_t hashKv = 0;
+    std::uint64_t keys = 0;
+    std::uint64_t bytes = 0;
+  };
   mutable std::optional<std::pair<std::tuple<std::uint64_t, std::int64_t, std::int64_t>,
-                                  std::uint32_t>> hashCache_;
+                                  StoreSummary>> summaryCache_;
 
   env::TimerId tickTimer_ = 0, leaseTimer_ = 0, syncTimer_ = 0, progressTimer_ = 0,
                pumpTimer_ = 0, removalTimer_ = 0;

@@ -50,10 +50,24 @@ void Node::Impl::propose(serverpb::InternalRaftRequest req, Waits::Completion do
   const std::uint64_t id = nextRequestId();
   req.set_id(id);
   const std::string data = req.SerializeAsString();
-  if (auto st = admit(data.size()); !st.ok()) return done(st, nullptr);
+  if (auto st = admit(data.size()); !st.ok()) {
+    // etcd counts a proposal Raft does not take as failed, not the checks before Raft.
+    if (st == errors::noLeader()) ++proposalsFailed_;
+    return done(st, nullptr);
+  }
   // Dropped means not appended anywhere (no leader, or a transfer in progress): no effect.
-  if (raw_->propose(data) != raft::Error::None) return done(errors::noLeader(), nullptr);
-  waits_.add(id, cfg_.requestTimeout, errors::timedOut(), std::move(done));
+  if (raw_->propose(data) != raft::Error::None) {
+    ++proposalsFailed_;
+    return done(errors::noLeader(), nullptr);
+  }
+  ++proposalsPending_;
+  waits_.add(id, cfg_.requestTimeout, errors::timedOut(),
+             [this, done = std::move(done)](const mvcc::Status& st,
+                                            const google::protobuf::Message* msg) {
+               --proposalsPending_;
+               if (st == errors::timedOut()) ++proposalsFailed_;  // etcd: the context expired
+               done(st, msg);
+             });
   pump();
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <thread>
 #include <vector>
 
 namespace detcd::env {
@@ -36,6 +37,22 @@ TEST(AsioClockTest, CallbackMaySetTimers) {
   clock.after(0ns, again);
   io.run();
   EXPECT_EQ(count, 3);
+}
+
+TEST(AsioClockTest, CancelWinsOverAnExpiryAlreadyQueued) {
+  // Both timers expire before the loop runs, so Asio queues both completions at once; the
+  // first cancels the second, whose callback must then never run (Clock's cancel contract).
+  boost::asio::io_context io;
+  AsioClock clock(io);
+  bool secondFired = false;
+  TimerId second = 0;
+  bool cancelled = false;
+  clock.after(1ms, [&] { cancelled = clock.cancel(second); });
+  second = clock.after(1ms, [&] { secondFired = true; });
+  std::this_thread::sleep_for(5ms);
+  io.run();
+  EXPECT_TRUE(cancelled);
+  EXPECT_FALSE(secondFired);
 }
 
 TEST(AsioClockTest, DestroyedClockCancelsItsTimers) {
