@@ -141,6 +141,11 @@ ServerUnaryReactor* MaintenanceService::MoveLeader(CallbackServerContext* ctx,
   return onLoop(ctx, b_.io, resp, [this, target = req->targetid()](auto done) {
     b_.node.moveLeader(target, [this, done](const mvcc::Status& s,
                                             const pb::MoveLeaderResponse& r) {
+      // etcd refuses a transferee that is not a member so.
+      if (s == server::errors::memberNotFound()) {
+        return done({mvcc::StatusCode::kFailedPrecondition,
+                     "etcdserver: bad leader transferee"}, {});
+      }
       pb::MoveLeaderResponse out = r;
       if (s.ok()) fillRevision(b_.node, out.mutable_header());
       done(s, out);

@@ -1,0 +1,126 @@
+// The detcd process itself: exit statuses, JSON-lines logs, shutdown on SIGTERM, restart from its
+// data directory, and refusal of a damaged WAL.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "server/daemon/tests/Servers.h"
+
+namespace detcd::server::daemon::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class DaemonProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (fs::temp_directory_path() /
+            ("detcd-daemon-test-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+               .string();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string etcdctl(const std::string& endpoint, const std::string& args, int* status) {
+    std::string out, err;
+    *status = runShell("etcdctl " + args, dir_, {{"ETCDCTL_API", "3"},
+                                                 {"ETCDCTL_ENDPOINTS", endpoint}},
+                       20s, &out, &err);
+    return out + err;
+  }
+
+  std::string dir_;
+};
+
+/// Every log line is one JSON object with level, ts, name and msg.
+void expectJsonLines(const std::string& log, const std::string& name) {
+  std::istringstream in(log);
+  int n = 0;
+  for (std::string line; std::getline(in, line); ++n) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_TRUE(j.contains("level") && j.contains("ts") && j.contains("msg")) << line;
+    EXPECT_EQ(j.value("name", ""), name) << line;
+  }
+  EXPECT_GT(n, 2);
+}
+
+TEST_F(DaemonProcessTest, ServesLogsJsonStopsOnSigtermAndRestartsFromItsData) {
+  std::string endpoint;
+  int ports[2] = {0, 0};
+  {
+    ServerProcess server(ServerKind::kDetcd, dir_, {});
+    ASSERT_TRUE(server.waitHealthy(20s)) << server.log();
+    endpoint = server.endpoint();
+    ports[0] = server.clientPort();
+    ports[1] = server.peerPort();
+    int st = 0;
+    EXPECT_EQ(etcdctl(endpoint, "put durable yes", &st), "OK\n");
+    server.child().signal(SIGTERM);
+    const auto exit = server.child().wait(10s);
+    ASSERT_TRUE(exit.has_value());
+    EXPECT_EQ(*exit, 0);
+    const std::string log = server.log();
+    expectJsonLines(log, "s1");
+    EXPECT_NE(log.find("ready to serve client requests"), std::string::npos);
+    EXPECT_NE(log.find("received signal"), std::string::npos);
+  }
+  ServerProcess again(ServerKind::kDetcd, dir_, {}, ports[0], ports[1]);
+  ASSERT_TRUE(again.waitHealthy(20s)) << again.log();
+  int st = 0;
+  EXPECT_EQ(etcdctl(again.endpoint(), "get durable --print-value-only", &st), "yes\n");
+}
+
+TEST_F(DaemonProcessTest, BadFlagExitsTwoNamingIt) {
+  Child child({detcdBinary(), "--heartbeat-interval=often"}, dir_, dir_ + "/out", dir_ + "/err");
+  const auto exit = child.wait(10s);
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(*exit, 2);
+  EXPECT_NE(readFile(dir_ + "/err").find("--heartbeat-interval"), std::string::npos);
+}
+
+TEST_F(DaemonProcessTest, DamagedWalIsRefusedWithTheReason) {
+  int ports[2] = {0, 0};
+  {
+    ServerProcess server(ServerKind::kDetcd, dir_, {});
+    ASSERT_TRUE(server.waitHealthy(20s)) << server.log();
+    ports[0] = server.clientPort();
+    ports[1] = server.peerPort();
+    int st = 0;
+    for (int i = 0; i < 5; ++i) etcdctl(server.endpoint(), "put k" + std::to_string(i) + " v", &st);
+  }  // SIGKILL
+  // Flip a byte in the middle of the first WAL segment (not a torn tail: real corruption).
+  fs::path wal;
+  for (const auto& e : fs::directory_iterator(dir_ + "/data/member/wal")) {
+    if (e.path().extension() == ".wal") wal = e.path();
+  }
+  ASSERT_FALSE(wal.empty());
+  {
+    std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(100);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x5a);
+    f.seekp(100);
+    f.write(&c, 1);
+  }
+  ServerProcess refused(ServerKind::kDetcd, dir_, {}, ports[0], ports[1]);
+  const auto exit = refused.child().wait(20s);
+  ASSERT_TRUE(exit.has_value()) << refused.log();
+  EXPECT_EQ(*exit, 1);
+  const std::string log = refused.log();
+  EXPECT_NE(log.find("refusing to start"), std::string::npos) << log;
+  EXPECT_NE(log.find(wal.filename().string()), std::string::npos) << log;  // names the file
+}
+
+}  // namespace
+}  // namespace detcd::server::daemon::testing
