@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "server/Errors.h"
 #include "server/api/MemberIds.h"
 #include "server/api/Services.h"
 #include "server/api/Urls.h"
@@ -50,6 +51,10 @@ ServerUnaryReactor* ClusterService::MemberAdd(CallbackServerContext* ctx,
     b_.node.memberList([this, urls, id, learner, done](const mvcc::Status& st,
                                                        const pb::MemberListResponse& list) {
       if (!st.ok()) return done(st, {});
+      // etcd validates the ID before the peer URLs (ValidateConfigurationChange).
+      for (const auto& m : list.members()) {
+        if (m.id() == id) return done(server::errors::memberExists(), {});
+      }
       for (const auto& m : list.members()) {
         for (const auto& u : m.peerurls()) {
           if (std::find(urls.begin(), urls.end(), u) != urls.end()) {

@@ -100,7 +100,7 @@ std::string substitute(std::string s, const std::map<std::string, std::string>& 
 }
 
 /// Matches one expected line (after %VAR% substitution): {{NAME}} captures a run of
-/// non-blanks into NAME, {{*}} matches anything; the rest is literal.
+/// non-blanks (after optional blanks) into NAME, {{*}} matches anything; the rest is literal.
 bool matchLine(const std::string& pattern, const std::string& actual,
                std::map<std::string, std::string>& vars) {
   static const std::regex hole(R"(\{\{([A-Za-z_*][A-Za-z0-9_]*)\}\})");
@@ -114,7 +114,7 @@ bool matchLine(const std::string& pattern, const std::string& actual,
     if ((*it)[1] == "*") {
       re += ".*";
     } else {
-      re += R"((\S+))";
+      re += R"( *(\S+))";  // etcdctl pads some IDs to 16 columns ("%16x")
       names.push_back((*it)[1]);
     }
     last = it->position() + it->length();
