@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -246,6 +247,15 @@ ParseResult parseCommandLine(int argc, const char* const* argv) {
   app.add_option("--config-file", s.configFile,
                  "Path to the server configuration file (etcd's YAML keys); other flags are "
                  "then ignored, as etcd does.");
+  // etcd reads every flag from ETCD_<FLAG> too (ETCD_NAME, ETCD_DATA_DIR, ...); a flag on the
+  // command line wins.
+  for (CLI::Option* o : app.get_options()) {
+    std::string env = o->get_single_name();
+    if (env == "help" || env == "version") continue;
+    std::transform(env.begin(), env.end(), env.begin(),
+                   [](char ch) { return ch == '-' ? '_' : static_cast<char>(std::toupper(ch)); });
+    o->envname("ETCD_" + env);
+  }
   ParseResult r;
   try {
     app.parse(argc, argv);

@@ -66,8 +66,9 @@ struct ParseResult {
   std::string message;
 };
 
-/// Reads flags and, with --config-file, the YAML file; etcd's rule: when a config file is
-/// given, the other flags are ignored. Errors name the flag or key at fault.
+/// Reads flags (each also from the environment as ETCD_<FLAG>, e.g. ETCD_DATA_DIR, as etcd
+/// does; the command line wins) and, with --config-file, the YAML file; etcd's rule: when a
+/// config file is given, the other flags are ignored. Errors name the flag or key at fault.
 ParseResult parseCommandLine(int argc, const char* const* argv);
 
 /// Validates `s` and derives member and cluster IDs (etcd's). Throws std::invalid_argument

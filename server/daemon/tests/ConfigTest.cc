@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 
 #include <unistd.h>
@@ -127,6 +128,20 @@ TEST(ConfigTest, BadFlagsAndConfigFilesExitTwoNamingTheCulprit) {
   EXPECT_NE(r.message.find("not valid YAML"), std::string::npos) << r.message;
   std::filesystem::remove(badType);
   std::filesystem::remove(badYaml);
+}
+
+TEST(ConfigTest, EnvironmentVariablesAsEtcdsWithTheCommandLineWinning) {
+  ::setenv("ETCD_NAME", "from-env", 1);
+  ::setenv("ETCD_MAX_TXN_OPS", "17", 1);
+  ParseResult r = parse({});
+  ASSERT_TRUE(r.run) << r.message;
+  EXPECT_EQ(r.config.settings.name, "from-env");
+  EXPECT_EQ(r.config.settings.maxTxnOps, 17u);
+  r = parse({"--name=from-flag"});
+  ASSERT_TRUE(r.run) << r.message;
+  EXPECT_EQ(r.config.settings.name, "from-flag");
+  ::unsetenv("ETCD_NAME");
+  ::unsetenv("ETCD_MAX_TXN_OPS");
 }
 
 TEST(ConfigTest, VersionAndHelpExitZero) {

@@ -88,6 +88,17 @@ TEST_F(DaemonProcessTest, BadFlagExitsTwoNamingIt) {
   EXPECT_NE(readFile(dir_ + "/err").find("--heartbeat-interval"), std::string::npos);
 }
 
+TEST_F(DaemonProcessTest, ClusterWithPeersSaysItNeedsThePeerTransport) {
+  Child child({detcdBinary(), "--data-dir=" + dir_ + "/data",
+               "--listen-client-urls=http://127.0.0.1:" + std::to_string(freePort()),
+               "--initial-cluster=default=http://localhost:2380,b=http://127.0.0.1:9"},
+              dir_, dir_ + "/out", dir_ + "/err");
+  const auto exit = child.wait(10s);
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(*exit, 1);
+  EXPECT_NE(readFile(dir_ + "/err").find("peer transport"), std::string::npos);
+}
+
 TEST_F(DaemonProcessTest, DamagedWalIsRefusedWithTheReason) {
   int ports[2] = {0, 0};
   {
