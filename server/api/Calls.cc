@@ -9,6 +9,25 @@ grpc::Status toGrpc(const mvcc::Status& st) {
   return {static_cast<grpc::StatusCode>(st.code), st.message};
 }
 
+grpc::Status unmarshalError(const std::string& messageType) {
+  return {grpc::StatusCode::INTERNAL,
+          "grpc: error unmarshalling request: not a valid " + messageType + " message"};
+}
+
+bool parseRequest(const grpc::ByteBuffer& in, google::protobuf::Message* message) {
+  std::vector<grpc::Slice> slices;
+  if (!in.Dump(&slices).ok()) return false;
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return message->ParseFromString(bytes);
+}
+
+void serializeResponse(const google::protobuf::Message& message, grpc::ByteBuffer* out) {
+  const std::string bytes = message.SerializeAsString();
+  grpc::Slice slice(bytes);
+  *out = grpc::ByteBuffer(&slice, 1);
+}
+
 void fillRevision(const Node& node, etcdserverpb::ResponseHeader* header) {
   if (header->revision() == 0) header->set_revision(node.store().currentRevision());
 }

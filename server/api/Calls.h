@@ -52,6 +52,37 @@ grpc::ServerUnaryReactor* onLoop(grpc::CallbackServerContext* ctx, boost::asio::
   return reactor;
 }
 
+/// The answer of etcd's (Go) gRPC server to a request that is not valid protobuf: INTERNAL,
+/// "grpc: error unmarshalling request: ..." naming the expected message type.
+grpc::Status unmarshalError(const std::string& messageType);
+/// Parses a raw request; false when it is not a valid `message`.
+bool parseRequest(const grpc::ByteBuffer& in, google::protobuf::Message* message);
+/// Serializes a response into a raw reply.
+void serializeResponse(const google::protobuf::Message& message, grpc::ByteBuffer* out);
+
+/// Serves one unary RPC registered raw (so that a request that does not parse gets etcd's clear
+/// error rather than the callback API's empty UNIMPLEMENTED): parses `in` as Request (else
+/// finishes with unmarshalError), then posts `run(request, done)` into the node's loop;
+/// `done(status, response)` (on the loop, once) serializes an ok response into `out` and
+/// finishes the call.
+template <typename Request, typename Response, typename Run>
+grpc::ServerUnaryReactor* rawCall(grpc::CallbackServerContext* ctx, boost::asio::io_context& io,
+                                  const grpc::ByteBuffer* in, grpc::ByteBuffer* out, Run run) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto req = std::make_shared<Request>();
+  if (!parseRequest(*in, req.get())) {
+    reactor->Finish(unmarshalError(Request::descriptor()->full_name()));
+    return reactor;
+  }
+  boost::asio::post(io, [reactor, out, req, run = std::move(run)]() mutable {
+    run(*req, [reactor, out](const mvcc::Status& st, const Response& resp) {
+      if (st.ok()) serializeResponse(resp, out);
+      reactor->Finish(toGrpc(st));
+    });
+  });
+  return reactor;
+}
+
 /// A bidirectional stream whose state lives on the node's loop. Reactions (gRPC threads) only
 /// post; onOpen / onRequest / onClose and send / finish run on the loop. Responses are written
 /// one at a time in the order sent. The reactor deletes itself (on the loop) once gRPC is done

@@ -27,97 +27,101 @@ void ClusterService::addClientUrls(google::protobuf::RepeatedPtrField<pb::Member
   }
 }
 
-ServerUnaryReactor* ClusterService::MemberAdd(CallbackServerContext* ctx,
-                                              const pb::MemberAddRequest* req,
-                                              pb::MemberAddResponse* resp) {
-  std::vector<std::string> urls;
-  for (const auto& text : req->peerurls()) {
-    std::string error;
-    auto u = parseUrl(text, &error);
-    if (!u) break;
-    urls.push_back(u->str());
-  }
-  if (urls.empty() || urls.size() != static_cast<std::size_t>(req->peerurls_size())) {
-    auto* reactor = ctx->DefaultReactor();
-    reactor->Finish(toGrpc(badUrls()));
-    return reactor;
-  }
-  // etcd: NewMember("", urls, "", &now) — no token, the Unix time in seconds.
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  const std::uint64_t id = memberId(urls, "", now);
-  return onLoop(ctx, b_.io, resp, [this, urls, id, learner = req->islearner()](auto done) {
-    b_.node.memberList([this, urls, id, learner, done](const mvcc::Status& st,
-                                                       const pb::MemberListResponse& list) {
-      if (!st.ok()) return done(st, {});
-      // etcd validates the ID before the peer URLs (ValidateConfigurationChange).
-      for (const auto& m : list.members()) {
-        if (m.id() == id) return done(server::errors::memberExists(), {});
-      }
-      for (const auto& m : list.members()) {
-        for (const auto& u : m.peerurls()) {
-          if (std::find(urls.begin(), urls.end(), u) != urls.end()) {
-            return done(peerUrlExists(), {});
-          }
+ServerUnaryReactor* ClusterService::MemberAdd(CallbackServerContext* ctx, const Raw* in,
+                                              Raw* out) {
+  return rawCall<pb::MemberAddRequest, pb::MemberAddResponse>(
+      ctx, b_.io, in, out, [this](const pb::MemberAddRequest& req, auto done) {
+        std::vector<std::string> urls;
+        for (const auto& text : req.peerurls()) {
+          std::string error;
+          auto u = parseUrl(text, &error);
+          if (!u) return done(badUrls(), {});
+          urls.push_back(u->str());
+        }
+        if (urls.empty()) return done(badUrls(), {});
+        // etcd: NewMember("", urls, "", &now) — no token, the Unix time in seconds.
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        add(memberId(urls, "", now), urls, req.islearner(), done);
+      });
+}
+
+void ClusterService::add(std::uint64_t id, const std::vector<std::string>& urls, bool learner,
+                         const Node::Callback<pb::MemberAddResponse>& done) {
+  b_.node.memberList([this, urls, id, learner, done](const mvcc::Status& st,
+                                                     const pb::MemberListResponse& list) {
+    if (!st.ok()) return done(st, {});
+    // etcd validates the ID before the peer URLs (ValidateConfigurationChange).
+    for (const auto& m : list.members()) {
+      if (m.id() == id) return done(server::errors::memberExists(), {});
+    }
+    for (const auto& m : list.members()) {
+      for (const auto& u : m.peerurls()) {
+        if (std::find(urls.begin(), urls.end(), u) != urls.end()) {
+          return done(peerUrlExists(), {});
         }
       }
-      // The node keeps one peer URL per member: the first given.
-      b_.node.memberAdd(id, urls.front(), learner,
-                        [this, done](const mvcc::Status& s, const pb::MemberAddResponse& r) {
-                          pb::MemberAddResponse out = r;
-                          addClientUrls(out.mutable_members());
-                          done(s, out);
-                        });
-    });
+    }
+    // The node keeps one peer URL per member: the first given.
+    b_.node.memberAdd(id, urls.front(), learner,
+                      [this, done](const mvcc::Status& s, const pb::MemberAddResponse& r) {
+                        pb::MemberAddResponse resp = r;
+                        addClientUrls(resp.mutable_members());
+                        done(s, resp);
+                      });
   });
 }
 
-ServerUnaryReactor* ClusterService::MemberRemove(CallbackServerContext* ctx,
-                                                 const pb::MemberRemoveRequest* req,
-                                                 pb::MemberRemoveResponse* resp) {
-  return onLoop(ctx, b_.io, resp, [this, id = req->id()](auto done) {
-    b_.node.memberRemove(id, [this, done](const mvcc::Status& s,
-                                          const pb::MemberRemoveResponse& r) {
-      pb::MemberRemoveResponse out = r;
-      addClientUrls(out.mutable_members());
-      done(s, out);
-    });
-  });
+ServerUnaryReactor* ClusterService::MemberRemove(CallbackServerContext* ctx, const Raw* in,
+                                                 Raw* out) {
+  return rawCall<pb::MemberRemoveRequest, pb::MemberRemoveResponse>(
+      ctx, b_.io, in, out, [this](const pb::MemberRemoveRequest& req, auto done) {
+        b_.node.memberRemove(req.id(), [this, done](const mvcc::Status& s,
+                                                    const pb::MemberRemoveResponse& r) {
+          pb::MemberRemoveResponse resp = r;
+          addClientUrls(resp.mutable_members());
+          done(s, resp);
+        });
+      });
 }
 
-ServerUnaryReactor* ClusterService::MemberUpdate(CallbackServerContext* ctx,
-                                                 const pb::MemberUpdateRequest*,
-                                                 pb::MemberUpdateResponse*) {
+ServerUnaryReactor* ClusterService::MemberUpdate(CallbackServerContext* ctx, const Raw* in,
+                                                 Raw* out) {
   auto* reactor = ctx->DefaultReactor();
-  reactor->Finish({grpc::StatusCode::UNIMPLEMENTED,
-                   "detcd: member update (changing a member's peer URLs) is not supported"});
+  pb::MemberUpdateRequest req;
+  reactor->Finish(!parseRequest(*in, &req)
+                      ? unmarshalError(pb::MemberUpdateRequest::descriptor()->full_name())
+                      : grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                     "detcd: member update (changing a member's peer URLs) "
+                                     "is not supported"));
+  (void)out;
   return reactor;
 }
 
-ServerUnaryReactor* ClusterService::MemberList(CallbackServerContext* ctx,
-                                               const pb::MemberListRequest*,
-                                               pb::MemberListResponse* resp) {
-  return onLoop(ctx, b_.io, resp, [this](auto done) {
-    b_.node.memberList([this, done](const mvcc::Status& s, const pb::MemberListResponse& r) {
-      pb::MemberListResponse out = r;
-      addClientUrls(out.mutable_members());
-      done(s, out);
-    });
-  });
+ServerUnaryReactor* ClusterService::MemberList(CallbackServerContext* ctx, const Raw* in,
+                                               Raw* out) {
+  return rawCall<pb::MemberListRequest, pb::MemberListResponse>(
+      ctx, b_.io, in, out, [this](const pb::MemberListRequest&, auto done) {
+        b_.node.memberList([this, done](const mvcc::Status& s, const pb::MemberListResponse& r) {
+          pb::MemberListResponse resp = r;
+          addClientUrls(resp.mutable_members());
+          done(s, resp);
+        });
+      });
 }
 
-ServerUnaryReactor* ClusterService::MemberPromote(CallbackServerContext* ctx,
-                                                  const pb::MemberPromoteRequest* req,
-                                                  pb::MemberPromoteResponse* resp) {
-  return onLoop(ctx, b_.io, resp, [this, id = req->id()](auto done) {
-    b_.node.memberPromote(id, [this, done](const mvcc::Status& s,
-                                           const pb::MemberPromoteResponse& r) {
-      pb::MemberPromoteResponse out = r;
-      addClientUrls(out.mutable_members());
-      done(s, out);
-    });
-  });
+ServerUnaryReactor* ClusterService::MemberPromote(CallbackServerContext* ctx, const Raw* in,
+                                                  Raw* out) {
+  return rawCall<pb::MemberPromoteRequest, pb::MemberPromoteResponse>(
+      ctx, b_.io, in, out, [this](const pb::MemberPromoteRequest& req, auto done) {
+        b_.node.memberPromote(req.id(), [this, done](const mvcc::Status& s,
+                                                     const pb::MemberPromoteResponse& r) {
+          pb::MemberPromoteResponse resp = r;
+          addClientUrls(resp.mutable_members());
+          done(s, resp);
+        });
+      });
 }
 
 }  // namespace detcd::server::api

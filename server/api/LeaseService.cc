@@ -46,20 +46,20 @@ class KeepAliveStream final
 };
 }  // namespace
 
-ServerUnaryReactor* LeaseService::LeaseGrant(CallbackServerContext* ctx,
-                                             const pb::LeaseGrantRequest* req,
-                                             pb::LeaseGrantResponse* resp) {
-  return onLoop(ctx, b_.io, resp, [b = b_, req](auto done) {
-    b.node.leaseGrant(*req, withRevision<pb::LeaseGrantResponse>(b, done));
-  });
+ServerUnaryReactor* LeaseService::LeaseGrant(CallbackServerContext* ctx, const Raw* in,
+                                             Raw* out) {
+  return rawCall<pb::LeaseGrantRequest, pb::LeaseGrantResponse>(
+      ctx, b_.io, in, out, [b = b_](const pb::LeaseGrantRequest& req, auto done) {
+        b.node.leaseGrant(req, withRevision<pb::LeaseGrantResponse>(b, done));
+      });
 }
 
-ServerUnaryReactor* LeaseService::LeaseRevoke(CallbackServerContext* ctx,
-                                              const pb::LeaseRevokeRequest* req,
-                                              pb::LeaseRevokeResponse* resp) {
-  return onLoop(ctx, b_.io, resp, [b = b_, req](auto done) {
-    b.node.leaseRevoke(*req, withRevision<pb::LeaseRevokeResponse>(b, done));
-  });
+ServerUnaryReactor* LeaseService::LeaseRevoke(CallbackServerContext* ctx, const Raw* in,
+                                              Raw* out) {
+  return rawCall<pb::LeaseRevokeRequest, pb::LeaseRevokeResponse>(
+      ctx, b_.io, in, out, [b = b_](const pb::LeaseRevokeRequest& req, auto done) {
+        b.node.leaseRevoke(req, withRevision<pb::LeaseRevokeResponse>(b, done));
+      });
 }
 
 grpc::ServerBidiReactor<pb::LeaseKeepAliveRequest, pb::LeaseKeepAliveResponse>*
@@ -69,29 +69,31 @@ LeaseService::LeaseKeepAlive(CallbackServerContext*) {
   return s;
 }
 
-ServerUnaryReactor* LeaseService::LeaseTimeToLive(CallbackServerContext* ctx,
-                                                  const pb::LeaseTimeToLiveRequest* req,
-                                                  pb::LeaseTimeToLiveResponse* resp) {
-  return onLoop(ctx, b_.io, resp, [b = b_, req](auto done) {
-    b.node.leaseTimeToLive(
-        *req, [b, done, id = req->id()](const mvcc::Status& st,
-                                        const pb::LeaseTimeToLiveResponse& r) {
-          if (!isLeaseNotFound(st)) return withRevision<pb::LeaseTimeToLiveResponse>(b, done)(st, r);
-          pb::LeaseTimeToLiveResponse out;  // etcd: TTL -1 for a lease it does not know
-          out.set_id(id);
-          out.set_ttl(-1);
-          ownHeader(b.node, out.mutable_header());
-          done({}, out);
-        });
-  });
+ServerUnaryReactor* LeaseService::LeaseTimeToLive(CallbackServerContext* ctx, const Raw* in,
+                                                  Raw* out) {
+  return rawCall<pb::LeaseTimeToLiveRequest, pb::LeaseTimeToLiveResponse>(
+      ctx, b_.io, in, out, [b = b_](const pb::LeaseTimeToLiveRequest& req, auto done) {
+        b.node.leaseTimeToLive(
+            req, [b, done, id = req.id()](const mvcc::Status& st,
+                                          const pb::LeaseTimeToLiveResponse& r) {
+              if (!isLeaseNotFound(st)) {
+                return withRevision<pb::LeaseTimeToLiveResponse>(b, done)(st, r);
+              }
+              pb::LeaseTimeToLiveResponse resp;  // etcd: TTL -1 for a lease it does not know
+              resp.set_id(id);
+              resp.set_ttl(-1);
+              ownHeader(b.node, resp.mutable_header());
+              done({}, resp);
+            });
+      });
 }
 
-ServerUnaryReactor* LeaseService::LeaseLeases(CallbackServerContext* ctx,
-                                              const pb::LeaseLeasesRequest* req,
-                                              pb::LeaseLeasesResponse* resp) {
-  return onLoop(ctx, b_.io, resp, [b = b_, req](auto done) {
-    b.node.leaseLeases(*req, withRevision<pb::LeaseLeasesResponse>(b, done));
-  });
+ServerUnaryReactor* LeaseService::LeaseLeases(CallbackServerContext* ctx, const Raw* in,
+                                              Raw* out) {
+  return rawCall<pb::LeaseLeasesRequest, pb::LeaseLeasesResponse>(
+      ctx, b_.io, in, out, [b = b_](const pb::LeaseLeasesRequest& req, auto done) {
+        b.node.leaseLeases(req, withRevision<pb::LeaseLeasesResponse>(b, done));
+      });
 }
 
 }  // namespace detcd::server::api

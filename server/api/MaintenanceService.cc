@@ -56,10 +56,10 @@ std::int64_t storeBytes(const Node& node) {
 }
 }  // namespace
 
-ServerUnaryReactor* MaintenanceService::Alarm(CallbackServerContext* ctx,
-                                              const pb::AlarmRequest* req,
-                                              pb::AlarmResponse* resp) {
-  if (req->action() == pb::AlarmRequest::ACTIVATE) {
+ServerUnaryReactor* MaintenanceService::Alarm(CallbackServerContext* ctx, const Raw* in,
+                                              Raw* out) {
+  pb::AlarmRequest req;
+  if (parseRequest(*in, &req) && req.action() == pb::AlarmRequest::ACTIVATE) {
     auto* reactor = ctx->DefaultReactor();
     reactor->Finish({grpc::StatusCode::UNIMPLEMENTED,
                      "detcd: alarms are not supported (no NOSPACE or CORRUPT alarm is raised)"});
@@ -67,67 +67,70 @@ ServerUnaryReactor* MaintenanceService::Alarm(CallbackServerContext* ctx,
   }
   // GET lists no alarm (none is ever raised); DEACTIVATE of an absent alarm answers an empty
   // list, as etcd does.
-  return onLoop(ctx, b_.io, resp, [this](auto done) {
-    pb::AlarmResponse out;
-    ownHeader(b_.node, out.mutable_header());
-    done({}, out);
-  });
+  return rawCall<pb::AlarmRequest, pb::AlarmResponse>(
+      ctx, b_.io, in, out, [this](const pb::AlarmRequest&, auto done) {
+        pb::AlarmResponse resp;
+        ownHeader(b_.node, resp.mutable_header());
+        done({}, resp);
+      });
 }
 
-ServerUnaryReactor* MaintenanceService::Status(CallbackServerContext* ctx,
-                                               const pb::StatusRequest*,
-                                               pb::StatusResponse* resp) {
-  return onLoop(ctx, b_.io, resp, [this](auto done) {
-    const NodeStatus s = b_.node.status();
-    if (s.stopped) return done(server::errors::stopped(), {});
-    pb::StatusResponse out;
-    ownHeader(b_.node, out.mutable_header());
-    out.set_version(b_.options.version);
-    out.set_dbsize(storeBytes(b_.node));
-    out.set_dbsizeinuse(out.dbsize());
-    out.set_leader(s.leader);
-    out.set_raftindex(s.commitIndex);
-    out.set_raftterm(s.term);
-    out.set_raftappliedindex(s.appliedIndex);
-    out.set_islearner(std::find(s.learners.begin(), s.learners.end(), s.id) != s.learners.end());
-    if (s.leader == 0) out.add_errors("etcdserver: no leader");
-    done({}, out);
-  });
+ServerUnaryReactor* MaintenanceService::Status(CallbackServerContext* ctx, const Raw* in,
+                                               Raw* out) {
+  return rawCall<pb::StatusRequest, pb::StatusResponse>(
+      ctx, b_.io, in, out, [this](const pb::StatusRequest&, auto done) {
+        const NodeStatus s = b_.node.status();
+        if (s.stopped) return done(server::errors::stopped(), {});
+        pb::StatusResponse resp;
+        ownHeader(b_.node, resp.mutable_header());
+        resp.set_version(b_.options.version);
+        resp.set_dbsize(storeBytes(b_.node));
+        resp.set_dbsizeinuse(resp.dbsize());
+        resp.set_leader(s.leader);
+        resp.set_raftindex(s.commitIndex);
+        resp.set_raftterm(s.term);
+        resp.set_raftappliedindex(s.appliedIndex);
+        resp.set_islearner(std::find(s.learners.begin(), s.learners.end(), s.id) !=
+                           s.learners.end());
+        if (s.leader == 0) resp.add_errors("etcdserver: no leader");
+        done({}, resp);
+      });
 }
 
-ServerUnaryReactor* MaintenanceService::Defragment(CallbackServerContext* ctx,
-                                                   const pb::DefragmentRequest*,
-                                                   pb::DefragmentResponse* resp) {
+ServerUnaryReactor* MaintenanceService::Defragment(CallbackServerContext* ctx, const Raw* in,
+                                                   Raw* out) {
   // The store is in memory: there is no file to defragment, so this only answers.
-  return onLoop(ctx, b_.io, resp, [this](auto done) {
-    pb::DefragmentResponse out;
-    ownHeader(b_.node, out.mutable_header());
-    done({}, out);
-  });
+  return rawCall<pb::DefragmentRequest, pb::DefragmentResponse>(
+      ctx, b_.io, in, out, [this](const pb::DefragmentRequest&, auto done) {
+        pb::DefragmentResponse resp;
+        ownHeader(b_.node, resp.mutable_header());
+        done({}, resp);
+      });
 }
 
-ServerUnaryReactor* MaintenanceService::Hash(CallbackServerContext* ctx, const pb::HashRequest*,
-                                             pb::HashResponse* resp) {
+ServerUnaryReactor* MaintenanceService::Hash(CallbackServerContext* ctx, const Raw* in,
+                                             Raw* out) {
   // etcd hashes its whole bolt file; detcd answers the HashKV of every revision it keeps.
-  return onLoop(ctx, b_.io, resp, [this](auto done) {
-    pb::HashKVResponse kv;
-    const mvcc::Status st = b_.node.store().hashKV({}, &kv);
-    pb::HashResponse out;
-    out.set_hash(kv.hash());
-    ownHeader(b_.node, out.mutable_header());
-    done(st, out);
-  });
+  return rawCall<pb::HashRequest, pb::HashResponse>(
+      ctx, b_.io, in, out, [this](const pb::HashRequest&, auto done) {
+        pb::HashKVResponse kv;
+        const mvcc::Status st = b_.node.store().hashKV({}, &kv);
+        pb::HashResponse resp;
+        resp.set_hash(kv.hash());
+        ownHeader(b_.node, resp.mutable_header());
+        done(st, resp);
+      });
 }
 
-ServerUnaryReactor* MaintenanceService::HashKV(CallbackServerContext* ctx,
-                                               const pb::HashKVRequest* req,
-                                               pb::HashKVResponse* resp) {
-  return onLoop(ctx, b_.io, resp, [this, req](auto done) {
-    pb::HashKVResponse out;
-    const mvcc::Status st = b_.node.store().hashKV(*req, &out);
-    ownHeader(b_.node, out.mutable_header());
-    done(st, out);
-  });
+ServerUnaryReactor* MaintenanceService::HashKV(CallbackServerContext* ctx, const Raw* in,
+                                               Raw* out) {
+  return rawCall<pb::HashKVRequest, pb::HashKVResponse>(
+      ctx, b_.io, in, out, [this](const pb::HashKVRequest& req, auto done) {
+        pb::HashKVResponse resp;
+        const mvcc::Status st = b_.node.store().hashKV(req, &resp);
+        ownHeader(b_.node, resp.mutable_header());
+        done(st, resp);
+      });
 }
 
 grpc::ServerWriteReactor<pb::SnapshotResponse>* MaintenanceService::Snapshot(
@@ -135,22 +138,22 @@ grpc::ServerWriteReactor<pb::SnapshotResponse>* MaintenanceService::Snapshot(
   return new SnapshotStream(b_);  // deletes itself when gRPC is done with it
 }
 
-ServerUnaryReactor* MaintenanceService::MoveLeader(CallbackServerContext* ctx,
-                                                   const pb::MoveLeaderRequest* req,
-                                                   pb::MoveLeaderResponse* resp) {
-  return onLoop(ctx, b_.io, resp, [this, target = req->targetid()](auto done) {
-    b_.node.moveLeader(target, [this, done](const mvcc::Status& s,
-                                            const pb::MoveLeaderResponse& r) {
-      // etcd refuses a transferee that is not a member so.
-      if (s == server::errors::memberNotFound()) {
-        return done({mvcc::StatusCode::kFailedPrecondition,
-                     "etcdserver: bad leader transferee"}, {});
-      }
-      pb::MoveLeaderResponse out = r;
-      if (s.ok()) fillRevision(b_.node, out.mutable_header());
-      done(s, out);
-    });
-  });
+ServerUnaryReactor* MaintenanceService::MoveLeader(CallbackServerContext* ctx, const Raw* in,
+                                                   Raw* out) {
+  return rawCall<pb::MoveLeaderRequest, pb::MoveLeaderResponse>(
+      ctx, b_.io, in, out, [this](const pb::MoveLeaderRequest& req, auto done) {
+        b_.node.moveLeader(req.targetid(), [this, done](const mvcc::Status& s,
+                                                        const pb::MoveLeaderResponse& r) {
+          // etcd refuses a transferee that is not a member so.
+          if (s == server::errors::memberNotFound()) {
+            return done({mvcc::StatusCode::kFailedPrecondition,
+                         "etcdserver: bad leader transferee"}, {});
+          }
+          pb::MoveLeaderResponse resp = r;
+          if (s.ok()) fillRevision(b_.node, resp.mutable_header());
+          done(s, resp);
+        });
+      });
 }
 
 }  // namespace detcd::server::api

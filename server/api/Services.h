@@ -11,21 +11,22 @@ namespace detcd::server::api {
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 namespace pb = etcdserverpb;
+/// Unary methods are registered raw (gRPC ByteBuffers) and parse their request themselves, so a
+/// request that is not valid protobuf gets etcd's clear INTERNAL error (Calls.h, rawCall).
+using Raw = grpc::ByteBuffer;
 
 /// etcd's kvServer: Range, Put, DeleteRange, Txn, Compact.
-class KvService final : public pb::KV::CallbackService {
+class KvService final
+    : public pb::KV::WithRawCallbackMethod_Range<pb::KV::WithRawCallbackMethod_Put<
+          pb::KV::WithRawCallbackMethod_DeleteRange<pb::KV::WithRawCallbackMethod_Txn<
+              pb::KV::WithRawCallbackMethod_Compact<pb::KV::Service>>>>> {
  public:
   explicit KvService(Backend b) : b_(b) {}
-  ServerUnaryReactor* Range(CallbackServerContext* ctx, const pb::RangeRequest* req,
-                            pb::RangeResponse* resp) override;
-  ServerUnaryReactor* Put(CallbackServerContext* ctx, const pb::PutRequest* req,
-                          pb::PutResponse* resp) override;
-  ServerUnaryReactor* DeleteRange(CallbackServerContext* ctx, const pb::DeleteRangeRequest* req,
-                                  pb::DeleteRangeResponse* resp) override;
-  ServerUnaryReactor* Txn(CallbackServerContext* ctx, const pb::TxnRequest* req,
-                          pb::TxnResponse* resp) override;
-  ServerUnaryReactor* Compact(CallbackServerContext* ctx, const pb::CompactionRequest* req,
-                              pb::CompactionResponse* resp) override;
+  ServerUnaryReactor* Range(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* Put(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* DeleteRange(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* Txn(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* Compact(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
 
  private:
   Backend b_;
@@ -43,65 +44,67 @@ class WatchService final : public pb::Watch::CallbackService {
 };
 
 /// etcd's LeaseServer: Grant, Revoke, KeepAlive stream, TimeToLive, Leases.
-class LeaseService final : public pb::Lease::CallbackService {
+class LeaseService final
+    : public pb::Lease::WithRawCallbackMethod_LeaseGrant<pb::Lease::WithRawCallbackMethod_LeaseRevoke<
+          pb::Lease::WithCallbackMethod_LeaseKeepAlive<pb::Lease::WithRawCallbackMethod_LeaseTimeToLive<
+              pb::Lease::WithRawCallbackMethod_LeaseLeases<pb::Lease::Service>>>>> {
  public:
   explicit LeaseService(Backend b) : b_(b) {}
-  ServerUnaryReactor* LeaseGrant(CallbackServerContext* ctx, const pb::LeaseGrantRequest* req,
-                                 pb::LeaseGrantResponse* resp) override;
-  ServerUnaryReactor* LeaseRevoke(CallbackServerContext* ctx, const pb::LeaseRevokeRequest* req,
-                                  pb::LeaseRevokeResponse* resp) override;
+  ServerUnaryReactor* LeaseGrant(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* LeaseRevoke(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
   grpc::ServerBidiReactor<pb::LeaseKeepAliveRequest, pb::LeaseKeepAliveResponse>* LeaseKeepAlive(
       CallbackServerContext* ctx) override;
-  ServerUnaryReactor* LeaseTimeToLive(CallbackServerContext* ctx,
-                                      const pb::LeaseTimeToLiveRequest* req,
-                                      pb::LeaseTimeToLiveResponse* resp) override;
-  ServerUnaryReactor* LeaseLeases(CallbackServerContext* ctx, const pb::LeaseLeasesRequest* req,
-                                  pb::LeaseLeasesResponse* resp) override;
+  ServerUnaryReactor* LeaseTimeToLive(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* LeaseLeases(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
 
  private:
   Backend b_;
 };
 
 /// etcd's ClusterServer: MemberAdd, MemberRemove, MemberUpdate, MemberList, MemberPromote.
-class ClusterService final : public pb::Cluster::CallbackService {
+class ClusterService final
+    : public pb::Cluster::WithRawCallbackMethod_MemberAdd<
+          pb::Cluster::WithRawCallbackMethod_MemberRemove<
+              pb::Cluster::WithRawCallbackMethod_MemberUpdate<
+                  pb::Cluster::WithRawCallbackMethod_MemberList<
+                      pb::Cluster::WithRawCallbackMethod_MemberPromote<pb::Cluster::Service>>>>> {
  public:
   explicit ClusterService(Backend b) : b_(b) {}
-  ServerUnaryReactor* MemberAdd(CallbackServerContext* ctx, const pb::MemberAddRequest* req,
-                                pb::MemberAddResponse* resp) override;
-  ServerUnaryReactor* MemberRemove(CallbackServerContext* ctx, const pb::MemberRemoveRequest* req,
-                                   pb::MemberRemoveResponse* resp) override;
-  ServerUnaryReactor* MemberUpdate(CallbackServerContext* ctx, const pb::MemberUpdateRequest* req,
-                                   pb::MemberUpdateResponse* resp) override;
-  ServerUnaryReactor* MemberList(CallbackServerContext* ctx, const pb::MemberListRequest* req,
-                                 pb::MemberListResponse* resp) override;
-  ServerUnaryReactor* MemberPromote(CallbackServerContext* ctx,
-                                    const pb::MemberPromoteRequest* req,
-                                    pb::MemberPromoteResponse* resp) override;
+  ServerUnaryReactor* MemberAdd(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* MemberRemove(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* MemberUpdate(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* MemberList(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* MemberPromote(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
 
  private:
+  /// Adds member `id` after etcd's checks against the current list (ID, then peer URLs).
+  void add(std::uint64_t id, const std::vector<std::string>& urls, bool learner,
+           const Node::Callback<pb::MemberAddResponse>& done);
   /// Adds this member's client URLs (the node keeps peer URLs only) to a member list.
   void addClientUrls(google::protobuf::RepeatedPtrField<pb::Member>* members) const;
   Backend b_;
 };
 
 /// etcd's maintenanceServer: Alarm, Status, Defragment, Hash, HashKV, Snapshot, MoveLeader.
-class MaintenanceService final : public pb::Maintenance::CallbackService {
+class MaintenanceService final
+    : public pb::Maintenance::WithRawCallbackMethod_Alarm<
+          pb::Maintenance::WithRawCallbackMethod_Status<
+              pb::Maintenance::WithRawCallbackMethod_Defragment<
+                  pb::Maintenance::WithRawCallbackMethod_Hash<
+                      pb::Maintenance::WithRawCallbackMethod_HashKV<
+                          pb::Maintenance::WithCallbackMethod_Snapshot<
+                              pb::Maintenance::WithRawCallbackMethod_MoveLeader<
+                                  pb::Maintenance::Service>>>>>>> {
  public:
   explicit MaintenanceService(Backend b) : b_(b) {}
-  ServerUnaryReactor* Alarm(CallbackServerContext* ctx, const pb::AlarmRequest* req,
-                            pb::AlarmResponse* resp) override;
-  ServerUnaryReactor* Status(CallbackServerContext* ctx, const pb::StatusRequest* req,
-                             pb::StatusResponse* resp) override;
-  ServerUnaryReactor* Defragment(CallbackServerContext* ctx, const pb::DefragmentRequest* req,
-                                 pb::DefragmentResponse* resp) override;
-  ServerUnaryReactor* Hash(CallbackServerContext* ctx, const pb::HashRequest* req,
-                           pb::HashResponse* resp) override;
-  ServerUnaryReactor* HashKV(CallbackServerContext* ctx, const pb::HashKVRequest* req,
-                             pb::HashKVResponse* resp) override;
+  ServerUnaryReactor* Alarm(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* Status(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* Defragment(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* Hash(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
+  ServerUnaryReactor* HashKV(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
   grpc::ServerWriteReactor<pb::SnapshotResponse>* Snapshot(CallbackServerContext* ctx,
                                                            const pb::SnapshotRequest* req) override;
-  ServerUnaryReactor* MoveLeader(CallbackServerContext* ctx, const pb::MoveLeaderRequest* req,
-                                 pb::MoveLeaderResponse* resp) override;
+  ServerUnaryReactor* MoveLeader(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
 
  private:
   Backend b_;

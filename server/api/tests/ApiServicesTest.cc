@@ -225,9 +225,9 @@ TEST_F(ApiServicesTest, MalformedProtobufIsRefusedAndTheServerStaysUp) {
                     [&](grpc::Status s) { done.set_value(s); });
   const grpc::Status st = done.get_future().get();
   EXPECT_FALSE(st.ok());
-  // gRPC's callback API answers a request it cannot parse with UNIMPLEMENTED (etcd's Go server:
-  // INTERNAL "error unmarshalling request"); either way the call fails and nothing is applied.
-  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED) << st.error_message();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INTERNAL) << st.error_message();
+  EXPECT_EQ(st.error_message(),
+            "grpc: error unmarshalling request: not a valid etcdserverpb.PutRequest message");
   pb::PutResponse resp;
   EXPECT_TRUE(put("after", "garbage", &resp).ok());
 }
