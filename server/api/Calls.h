@@ -85,10 +85,12 @@ grpc::ServerUnaryReactor* rawCall(grpc::CallbackServerContext* ctx, boost::asio:
 
 /// A bidirectional stream whose state lives on the node's loop. Reactions (gRPC threads) only
 /// post; onOpen / onRequest / onClose and send / finish run on the loop. Responses are written
-/// one at a time in the order sent. The reactor deletes itself (on the loop) once gRPC is done
-/// with it; callbacks that may outlive it hold `alive()` and check it first.
+/// one at a time in the order sent. The stream is registered raw: a message that is not a valid
+/// Request ends it with unmarshalError (a client closing its side ends it with OK, as etcd).
+/// The reactor deletes itself (on the loop) once gRPC is done with it; callbacks that may
+/// outlive it hold `alive()` and check it first.
 template <typename Request, typename Response>
-class LoopBidiStream : public grpc::ServerBidiReactor<Request, Response> {
+class LoopBidiStream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   explicit LoopBidiStream(boost::asio::io_context& io) : io_(io) {}
 
@@ -104,9 +106,10 @@ class LoopBidiStream : public grpc::ServerBidiReactor<Request, Response> {
   virtual void onClose() {}
 
   /// On the loop: queues one response (dropped once the stream is finishing).
-  void send(Response resp) {
+  void send(const Response& resp) {
     if (finishing_) return;
-    out_.push_back(std::move(resp));
+    out_.emplace_back();
+    serializeResponse(resp, &out_.back());
     if (!writing_) {
       writing_ = true;
       this->StartWrite(&out_.front());
@@ -131,7 +134,12 @@ class LoopBidiStream : public grpc::ServerBidiReactor<Request, Response> {
       post([this] { finish(grpc::Status::OK); });
       return;
     }
-    post([this, req = in_] { onRequest(req); });
+    auto req = std::make_shared<Request>();
+    if (!parseRequest(in_, req.get())) {
+      post([this] { finish(unmarshalError(Request::descriptor()->full_name())); });
+      return;
+    }
+    post([this, req] { onRequest(*req); });
     this->StartRead(&in_);
   }
   void OnWriteDone(bool ok) override {
@@ -162,8 +170,8 @@ class LoopBidiStream : public grpc::ServerBidiReactor<Request, Response> {
   }
 
   boost::asio::io_context& io_;
-  Request in_;
-  std::deque<Response> out_;  // out_.front() is being written while writing_
+  grpc::ByteBuffer in_;
+  std::deque<grpc::ByteBuffer> out_;  // out_.front() is being written while writing_
   bool writing_ = false;
   std::optional<grpc::Status> finishing_;
   std::shared_ptr<void> alive_ = std::make_shared<char>();

@@ -38,7 +38,7 @@ class KeepAliveStream final
         return finish(toGrpc(st));  // etcd ends the stream with the error
       }
       fillRevision(b_.node, out.mutable_header());
-      send(std::move(out));
+      send(out);
     });
   }
 
@@ -62,8 +62,7 @@ ServerUnaryReactor* LeaseService::LeaseRevoke(CallbackServerContext* ctx, const 
       });
 }
 
-grpc::ServerBidiReactor<pb::LeaseKeepAliveRequest, pb::LeaseKeepAliveResponse>*
-LeaseService::LeaseKeepAlive(CallbackServerContext*) {
+grpc::ServerBidiReactor<Raw, Raw>* LeaseService::LeaseKeepAlive(CallbackServerContext*) {
   auto* s = new KeepAliveStream(b_);  // deletes itself when gRPC is done with it
   s->start();
   return s;

@@ -33,11 +33,10 @@ class KvService final
 };
 
 /// etcd's watchServer: one node watch stream per gRPC stream, several watchers on it.
-class WatchService final : public pb::Watch::CallbackService {
+class WatchService final : public pb::Watch::WithRawCallbackMethod_Watch<pb::Watch::Service> {
  public:
   explicit WatchService(Backend b) : b_(b) {}
-  grpc::ServerBidiReactor<pb::WatchRequest, pb::WatchResponse>* Watch(
-      CallbackServerContext* ctx) override;
+  grpc::ServerBidiReactor<Raw, Raw>* Watch(CallbackServerContext* ctx) override;
 
  private:
   Backend b_;
@@ -45,15 +44,16 @@ class WatchService final : public pb::Watch::CallbackService {
 
 /// etcd's LeaseServer: Grant, Revoke, KeepAlive stream, TimeToLive, Leases.
 class LeaseService final
-    : public pb::Lease::WithRawCallbackMethod_LeaseGrant<pb::Lease::WithRawCallbackMethod_LeaseRevoke<
-          pb::Lease::WithCallbackMethod_LeaseKeepAlive<pb::Lease::WithRawCallbackMethod_LeaseTimeToLive<
-              pb::Lease::WithRawCallbackMethod_LeaseLeases<pb::Lease::Service>>>>> {
+    : public pb::Lease::WithRawCallbackMethod_LeaseGrant<
+          pb::Lease::WithRawCallbackMethod_LeaseRevoke<
+              pb::Lease::WithRawCallbackMethod_LeaseKeepAlive<
+                  pb::Lease::WithRawCallbackMethod_LeaseTimeToLive<
+                      pb::Lease::WithRawCallbackMethod_LeaseLeases<pb::Lease::Service>>>>> {
  public:
   explicit LeaseService(Backend b) : b_(b) {}
   ServerUnaryReactor* LeaseGrant(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
   ServerUnaryReactor* LeaseRevoke(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
-  grpc::ServerBidiReactor<pb::LeaseKeepAliveRequest, pb::LeaseKeepAliveResponse>* LeaseKeepAlive(
-      CallbackServerContext* ctx) override;
+  grpc::ServerBidiReactor<Raw, Raw>* LeaseKeepAlive(CallbackServerContext* ctx) override;
   ServerUnaryReactor* LeaseTimeToLive(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
   ServerUnaryReactor* LeaseLeases(CallbackServerContext* ctx, const Raw* in, Raw* out) override;
 

@@ -21,8 +21,7 @@ class WatchStream final : public LoopBidiStream<pb::WatchRequest, pb::WatchRespo
 };
 }  // namespace
 
-grpc::ServerBidiReactor<pb::WatchRequest, pb::WatchResponse>* WatchService::Watch(
-    CallbackServerContext*) {
+grpc::ServerBidiReactor<Raw, Raw>* WatchService::Watch(CallbackServerContext*) {
   auto* s = new WatchStream(b_);  // deletes itself when gRPC is done with it
   s->start();
   return s;

@@ -87,7 +87,9 @@ NodeConfig Config::nodeConfig() const {
   c.join = settings.initialClusterState == "existing";
   for (const auto& m : initialCluster) c.initialCluster.push_back({m.id, m.name, m.peerUrls[0]});
   c.clusterId = clusterId;
-  const auto ms = [](std::uint64_t v) { return env::Nanos{static_cast<std::int64_t>(v) * 1'000'000}; };
+  const auto ms = [](std::uint64_t v) {
+    return env::Nanos{static_cast<std::int64_t>(v) * 1'000'000};
+  };
   c.tick = ms(settings.heartbeatIntervalMs);
   c.heartbeatTicks = 1;
   c.electionTicks = static_cast<int>(settings.electionTimeoutMs / settings.heartbeatIntervalMs);

@@ -232,6 +232,39 @@ TEST_F(ApiServicesTest, MalformedProtobufIsRefusedAndTheServerStaysUp) {
   EXPECT_TRUE(put("after", "garbage", &resp).ok());
 }
 
+TEST_F(ApiServicesTest, MalformedWatchStreamMessageEndsTheStreamAndTheServerStaysUp) {
+  grpc::GenericStub generic(channel_);
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+  auto call = generic.PrepareCall(&ctx, "/etcdserverpb.Watch/Watch", &cq);
+  void* tag = nullptr;
+  bool ok = false;
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  ASSERT_TRUE(ok);
+  const std::string garbage = "\xff\xff\xff\xff\x0f\x12";
+  grpc::Slice slice(garbage);
+  grpc::ByteBuffer message(&slice, 1);
+  call->Write(message, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  grpc::ByteBuffer reply;
+  call->Read(&reply, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  EXPECT_FALSE(ok);  // the server ended the stream: nothing to read
+  grpc::Status st;
+  call->Finish(&st, reinterpret_cast<void*>(4));
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(st.error_message(),
+            "grpc: error unmarshalling request: not a valid etcdserverpb.WatchRequest message");
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  pb::PutResponse resp;
+  EXPECT_TRUE(put("after", "garbage", &resp).ok());
+}
+
 TEST_F(ApiServicesTest, OneWatchStreamCarriesSeveralWatchers) {
   auto watch = pb::Watch::NewStub(channel_);
   grpc::ClientContext ctx;
