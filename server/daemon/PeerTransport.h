@@ -26,10 +26,10 @@ class NoPeers final : public env::Transport {
 };
 
 /// The transport for `config`'s member, on `io`: NoPeers when the initial cluster is this
-/// member alone and it bootstraps ("new"). A cluster with peers needs the TCP peer transport
-/// (env/TcpTransport, another branch: wire it in here, with the peers' IDs and URLs from
-/// config.initialCluster, config.listenPeerUrls and the cluster token); until then this throws
-/// std::runtime_error saying so.
+/// member alone and it bootstraps ("new"); otherwise env::TcpTransport (when the build has it:
+/// another branch) listening on the first --listen-peer-urls, with the other --initial-cluster
+/// members as peers and the cluster token, started. Throws std::runtime_error when it cannot
+/// listen, or, without env/TcpTransport, saying that a cluster with peers needs it.
 std::unique_ptr<env::Transport> makePeerTransport(boost::asio::io_context& io,
                                                   const Config& config);
 
