@@ -81,6 +81,39 @@ TEST_F(DaemonProcessTest, ServesLogsJsonStopsOnSigtermAndRestartsFromItsData) {
   EXPECT_EQ(etcdctl(again.endpoint(), "get durable --print-value-only", &st), "yes\n");
 }
 
+/// kill -9 during a write load, restart: every acknowledged write is there (each put is answered
+/// only after its entry is fsynced in the WAL).
+TEST_F(DaemonProcessTest, AcknowledgedWritesSurviveKillNine) {
+  int ports[2] = {0, 0};
+  {
+    ServerProcess server(ServerKind::kDetcd, dir_, {});
+    ASSERT_TRUE(server.waitHealthy(20s)) << server.log();
+    ports[0] = server.clientPort();
+    ports[1] = server.peerPort();
+    Child load({"/bin/sh", "-c",
+                "i=0; while true; do i=$((i+1)); etcdctl put k$i v$i >/dev/null 2>&1 && "
+                "echo $i >> acked; done"},
+               dir_, dir_ + "/load.out", dir_ + "/load.err",
+               {{"ETCDCTL_API", "3"}, {"ETCDCTL_ENDPOINTS", server.endpoint()}});
+    std::this_thread::sleep_for(3s);
+    server.child().signal(SIGKILL);
+    std::this_thread::sleep_for(500ms);
+  }  // the load stops too
+  std::vector<std::string> acked;
+  {
+    std::istringstream in(readFile(dir_ + "/acked"));
+    for (std::string i; std::getline(in, i);) acked.push_back(i);
+  }
+  ASSERT_GT(acked.size(), 3u);
+  ServerProcess again(ServerKind::kDetcd, dir_, {}, ports[0], ports[1]);
+  ASSERT_TRUE(again.waitHealthy(20s)) << again.log();
+  int st = 0;
+  const std::string all = etcdctl(again.endpoint(), "get --prefix k", &st);
+  for (const auto& i : acked) {
+    EXPECT_NE(all.find("k" + i + "\nv" + i + "\n"), std::string::npos) << "lost k" << i;
+  }
+}
+
 TEST_F(DaemonProcessTest, BadFlagExitsTwoNamingIt) {
   Child child({detcdBinary(), "--heartbeat-interval=often"}, dir_, dir_ + "/out", dir_ + "/err");
   const auto exit = child.wait(10s);
