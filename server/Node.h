@@ -24,6 +24,7 @@ namespace detcd::server {
 /// A member's state as seen from outside, for checks, reports and etcd's Status RPC.
 struct NodeStatus {
   std::uint64_t id = 0;
+  std::uint64_t clusterId = 0;  ///< the cluster ID response headers carry
   std::string name;
   /// "follower", "pre-candidate", "candidate", "leader"; "stopped" once stopped.
   std::string role;

@@ -611,6 +611,7 @@ void Node::Impl::refuse(const std::string& reason) {
 NodeStatus Node::Impl::status() const {
   NodeStatus s;
   s.id = cfg_.id;
+  s.clusterId = clusterId_;
   s.name = cfg_.name;
   s.stopped = stopped_;
   s.stopReason = stopReason_;

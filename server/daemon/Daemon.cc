@@ -1,0 +1,160 @@
+#include "server/daemon/Daemon.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <fmt/format.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <climits>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "env/AsioClock.h"
+#include "env/PosixDisk.h"
+#include "server/Node.h"
+#include "server/api/ApiServices.h"
+#include "server/daemon/LogTracer.h"
+#include "server/daemon/PeerTransport.h"
+
+namespace detcd::server::daemon {
+
+namespace {
+using nlohmann::json;
+
+std::string hex(std::uint64_t v) { return fmt::format("{:x}", v); }
+
+std::unique_ptr<grpc::Server> startGrpc(const Config& config, api::ApiServices& services,
+                                        Log& log) {
+  grpc::ServerBuilder builder;
+  std::vector<std::unique_ptr<int>> ports;
+  for (const auto& u : config.listenClientUrls) {
+    ports.push_back(std::make_unique<int>(0));
+    builder.AddListeningPort(u.hostPort(), grpc::InsecureServerCredentials(), ports.back().get());
+  }
+  // etcd: requests up to --max-request-bytes plus gRPC's overhead; answers of any size.
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<std::uint64_t>(config.settings.maxRequestBytes +
+                                                   api::kGrpcOverheadBytes, INT_MAX)));
+  builder.SetMaxSendMessageSize(INT_MAX);
+  // etcdctl pings every 2 s (--keepalive-time); never answer client pings with GOAWAY.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  services.registerWith(builder);
+  auto server = builder.BuildAndStart();
+  if (!server) {
+    log.error("cannot serve client requests", {{"listen-client-urls",
+                                                config.settings.listenClientUrls}});
+    return nullptr;
+  }
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    if (*ports[i] == 0) {
+      log.error("cannot listen on a client URL", {{"url", config.listenClientUrls[i].str()}});
+      server->Shutdown();
+      return nullptr;
+    }
+  }
+  return server;
+}
+}  // namespace
+
+int runDaemon(const Config& config, Log& log) {
+  for (const auto& w : config.warnings) log.warn(w, json::object());
+  const auto& s = config.settings;
+  log.info("starting detcd", {{"data-dir", config.dataDir},
+                              {"member-id", hex(config.memberId)},
+                              {"cluster-id", hex(config.clusterId)},
+                              {"initial-cluster-state", s.initialClusterState},
+                              {"listen-client-urls", s.listenClientUrls},
+                              {"advertise-client-urls", s.advertiseClientUrls},
+                              {"heartbeat-interval-ms", s.heartbeatIntervalMs},
+                              {"election-timeout-ms", s.electionTimeoutMs},
+                              {"snapshot-count", s.snapshotCount},
+                              {"max-request-bytes", s.maxRequestBytes},
+                              {"max-txn-ops", s.maxTxnOps}});
+  if (s.quotaBackendBytes != 0) {
+    log.warn("--quota-backend-bytes is accepted but not enforced (detcd raises no NOSPACE alarm)",
+             {{"quota-backend-bytes", s.quotaBackendBytes}});
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config.dataDir, ec);
+  if (ec) {
+    log.error("cannot create the data directory", {{"data-dir", config.dataDir},
+                                                   {"error", ec.message()}});
+    return 1;
+  }
+
+  boost::asio::io_context io;
+  env::AsioClock clock(io);
+  env::PosixDisk disk;
+  LogTracer tracer(log);
+  env::NoBuggify buggify;
+  std::unique_ptr<env::Transport> transport;
+  try {
+    transport = makePeerTransport(io, config);
+  } catch (const std::runtime_error& e) {
+    log.error("cannot start the peer transport", {{"error", e.what()}});
+    return 1;
+  }
+  env::Env env{clock, *transport, disk, tracer, buggify, std::random_device{}()};
+  std::unique_ptr<Node> node;
+  try {
+    node = std::make_unique<Node>(env, config.nodeConfig());
+  } catch (const std::invalid_argument& e) {
+    log.error("invalid member configuration", {{"error", e.what()}});
+    return 1;
+  }
+  if (node->stopped()) {
+    log.error("refusing to start: the data directory cannot be used",
+              {{"data-dir", config.dataDir}, {"reason", node->status().stopReason}});
+    return 1;
+  }
+
+  api::ApiServices services(io, *node, {config.advertiseClientUrls});
+  std::unique_ptr<grpc::Server> server = startGrpc(config, services, log);
+  if (!server) return 1;
+  log.info("ready to serve client requests", {{"listen-client-urls", s.listenClientUrls}});
+
+  // Shutting down: gRPC's Shutdown waits for calls in flight, which the node (still running on
+  // this loop) answers; then the loop stops.
+  int exitCode = 0;
+  std::thread stopper;
+  const auto shutdown = [&](int code) {
+    if (stopper.joinable()) return;
+    exitCode = code;
+    stopper = std::thread([&] {
+      server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      boost::asio::post(io, [&] { io.stop(); });
+    });
+  };
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& err, int signo) {
+    if (err) return;
+    log.info("received signal; shutting down", {{"signal", signo}});
+    shutdown(0);
+  });
+  // The node stops for good when removed from the cluster or when its WAL fails (fail-stop).
+  boost::asio::steady_timer watchdog(io);
+  std::function<void()> check = [&] {
+    if (node->stopped()) {
+      log.error("member stopped; exiting", {{"reason", node->status().stopReason}});
+      return shutdown(1);
+    }
+    watchdog.expires_after(std::chrono::milliseconds(200));
+    watchdog.async_wait([&](const boost::system::error_code& err) {
+      if (!err) check();
+    });
+  };
+  check();
+  io.run();
+  if (stopper.joinable()) stopper.join();
+  server.reset();
+  log.info("stopped", json::object());
+  return exitCode;
+}
+
+}  // namespace detcd::server::daemon
