@@ -4,6 +4,7 @@
 // member with a damaged WAL refuses to start while the others serve; bad input (a peer of another
 // cluster, garbage on the peer and client ports, an unknown member ID, an oversized or malformed
 // request) gets a clear error and the cluster stays up. Issue 9, "Durability" and "Bad input".
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -330,14 +331,21 @@ class ClusterDurabilityTest : public ::testing::Test {
     return std::nullopt;
   }
 
-  /// A put through member `from` and a linearizable get of it through member `to`.
+  /// A put through member `from` and a linearizable get of it through member `to`. The put is
+  /// retried while it answers UNAVAILABLE (an election after a member was killed: "no leader",
+  /// "leader changed"), for at most kRecoveryTimeout.
   void expectPutGet(int from, int to, const std::string& key) {
     auto writer = pb::KV::NewStub(members_[from].channel);
     pb::PutRequest put;
     put.set_key(key);
     put.set_value("v-" + key);
     pb::PutResponse putResp;
-    const grpc::Status st = call(&pb::KV::Stub::Put, *writer, put, &putResp);
+    grpc::Status st;
+    const auto deadline = Clock::now() + kRecoveryTimeout;
+    while (!(st = call(&pb::KV::Stub::Put, *writer, put, &putResp)).ok() &&
+           st.error_code() == grpc::StatusCode::UNAVAILABLE && Clock::now() < deadline) {
+      std::this_thread::sleep_for(100ms);
+    }
     ASSERT_TRUE(st.ok()) << st.error_message() << "\n" << log(from);
     auto reader = pb::KV::NewStub(members_[to].channel);
     pb::RangeRequest get;
@@ -352,10 +360,9 @@ class ClusterDurabilityTest : public ::testing::Test {
   /// Every running member returns, in a linearizable read, each acknowledged key with its value
   /// and the revision its put was answered with (keys are never rewritten), at a revision no
   /// lower than any acknowledged one.
-  void expectAcknowledgedWritesPresent(const WriteLoad& load, int writers) {
-    const auto acks = load.acks();
-    const std::int64_t maxAcked = load.maxRevision();
-    for (const auto& v : load.violations()) ADD_FAILURE() << v;
+  void expectAcknowledgedWritesPresent(const std::vector<Ack>& acks, int writers) {
+    std::int64_t maxAcked = 0;
+    for (const auto& a : acks) maxAcked = std::max(maxAcked, a.revision);
     for (int i = 0; i < kMembers; ++i) {
       if (!members_[i].child) continue;
       auto kv = pb::KV::NewStub(members_[i].channel);
@@ -393,6 +400,13 @@ class ClusterDurabilityTest : public ::testing::Test {
       EXPECT_EQ(lost, 0) << members_[i].name << " lost acknowledged puts (of " << acks.size()
                          << ")";
     }
+  }
+
+  /// No writer saw its revisions go backwards; reports how much the load wrote.
+  static void expectNoViolations(const WriteLoad& load) {
+    for (const auto& v : load.violations()) ADD_FAILURE() << v;
+    std::cout << "acknowledged puts: " << load.acked() << ", highest revision "
+              << load.maxRevision() << "\n";
   }
 
   /// All running members reach the same revision and have the same HashKV at it; returns it.
@@ -449,6 +463,22 @@ class ClusterDurabilityTest : public ::testing::Test {
 
 constexpr int kWriters = 6;
 
+/// The messages of the failures `check` reports, intercepted (they do not fail the test).
+template <typename Check>
+std::string failuresOf(Check check) {
+  ::testing::TestPartResultArray results;
+  {
+    ::testing::ScopedFakeTestPartResultReporter reporter(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &results);
+    check();
+  }
+  std::string all;
+  for (int i = 0; i < results.size(); ++i) {
+    all += std::string(results.GetTestPartResult(i).message()) + "\n";
+  }
+  return all;
+}
+
 TEST_F(ClusterDurabilityTest, AcknowledgedWritesSurviveKillNineOfOneMemberThenAllThree) {
   ASSERT_NO_FATAL_FAILURE(startAll());
   WriteLoad load(channels(), kWriters);
@@ -474,7 +504,8 @@ TEST_F(ClusterDurabilityTest, AcknowledgedWritesSurviveKillNineOfOneMemberThenAl
   ASSERT_TRUE(load.waitAcked(n, 100, kRecoveryTimeout));
   load.stop();
 
-  expectAcknowledgedWritesPresent(load, kWriters);
+  expectNoViolations(load);
+  expectAcknowledgedWritesPresent(load.acks(), kWriters);
   const std::int64_t rev = expectConverged();
   EXPECT_GE(rev, load.maxRevision());
   EXPECT_GT(load.maxRevision(), beforeCrash);
@@ -499,7 +530,8 @@ TEST_F(ClusterDurabilityTest, KillNineOfTheLeaderElectsAnotherAndKeepsAcknowledg
   ASSERT_TRUE(load.waitAcked(n, 50, kRecoveryTimeout));
   load.stop();
 
-  expectAcknowledgedWritesPresent(load, kWriters);
+  expectNoViolations(load);
+  expectAcknowledgedWritesPresent(load.acks(), kWriters);
   EXPECT_GE(expectConverged(), load.maxRevision());
 }
 
@@ -649,6 +681,42 @@ TEST_F(ClusterDurabilityTest, BadInputGetsClearErrorsAndTheClusterStaysUp) {
   ASSERT_NO_FATAL_FAILURE(expectPutGet(0, 1, "after-oversized"));
   for (int i = 0; i < kMembers; ++i) EXPECT_TRUE(members_[i].child->running()) << log(i);
   expectConverged();
+}
+
+/// The checks fail when an acknowledged put is missing, has another value or revision, or when a
+/// member's revision is below an acknowledged one (a check that cannot fail proves nothing).
+TEST_F(ClusterDurabilityTest, ChecksRejectLostOrAlteredAcknowledgedPuts) {
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  std::vector<Ack> acks;
+  {
+    WriteLoad load(channels(), kWriters);
+    ASSERT_TRUE(load.waitAcked(0, 30, kRecoveryTimeout));
+    load.stop();
+    acks = load.acks();
+  }
+  expectAcknowledgedWritesPresent(acks, kWriters);
+  ASSERT_FALSE(HasFailure());
+
+  auto lost = acks;
+  lost.push_back({"w0/lost", "never written", acks.back().revision});
+  EXPECT_NE(failuresOf([&] { expectAcknowledgedWritesPresent(lost, kWriters); })
+                .find("acknowledged put of w0/lost at revision"),
+            std::string::npos);
+  auto altered = acks;
+  altered.front().value = "another value";
+  EXPECT_NE(failuresOf([&] { expectAcknowledgedWritesPresent(altered, kWriters); })
+                .find("lost acknowledged puts"),
+            std::string::npos);
+  auto moved = acks;
+  moved.front().revision += 1;
+  EXPECT_NE(failuresOf([&] { expectAcknowledgedWritesPresent(moved, kWriters); })
+                .find("lost acknowledged puts"),
+            std::string::npos);
+  auto future = acks;
+  future.back().revision += 1000;
+  EXPECT_NE(failuresOf([&] { expectAcknowledgedWritesPresent(future, kWriters); })
+                .find("went backwards"),
+            std::string::npos);
 }
 
 }  // namespace
