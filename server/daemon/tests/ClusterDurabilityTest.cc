@@ -24,8 +24,10 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "proto/rpc.grpc.pb.h"
@@ -244,16 +246,18 @@ class ClusterDurabilityTest : public ::testing::Test {
     const std::string client = peerUrl(m.clientPort);
     const std::string peer = peerUrl(m.peerPort);
     const std::string base = dir_ + "/" + m.name + "." + std::to_string(++m.starts);
-    m.child = std::make_unique<Child>(
-        std::vector<std::string>{detcdBinary(), "--name=" + m.name,
-                                 "--data-dir=" + dataDir(i), "--listen-client-urls=" + client,
-                                 "--advertise-client-urls=" + client,
-                                 "--listen-peer-urls=" + peer,
-                                 "--initial-advertise-peer-urls=" + peer,
-                                 "--initial-cluster=" + initialCluster_,
-                                 "--initial-cluster-token=" + token_,
-                                 "--initial-cluster-state=new"},
-        dir_, base + ".out", base + ".log");
+    std::vector<std::string> argv{detcdBinary(),
+                                  "--name=" + m.name,
+                                  "--data-dir=" + dataDir(i),
+                                  "--listen-client-urls=" + client,
+                                  "--advertise-client-urls=" + client,
+                                  "--listen-peer-urls=" + peer,
+                                  "--initial-advertise-peer-urls=" + peer,
+                                  "--initial-cluster=" + initialCluster_,
+                                  "--initial-cluster-token=" + token_,
+                                  "--initial-cluster-state=new"};
+    argv.insert(argv.end(), extraFlags_.begin(), extraFlags_.end());
+    m.child = std::make_unique<Child>(argv, dir_, base + ".out", base + ".log");
   }
 
   void startAll() {
@@ -458,6 +462,7 @@ class ClusterDurabilityTest : public ::testing::Test {
   std::string token_;
   std::string initialCluster_;
   int spare_ = 0;  // a free port for a fourth process
+  std::vector<std::string> extraFlags_;  // given to every member's start
   std::vector<Member> members_;
 };
 
@@ -717,6 +722,51 @@ TEST_F(ClusterDurabilityTest, ChecksRejectLostOrAlteredAcknowledgedPuts) {
   EXPECT_NE(failuresOf([&] { expectAcknowledgedWritesPresent(future, kWriters); })
                 .find("went backwards"),
             std::string::npos);
+}
+
+/// Snapshots every 40 applied entries, so every restart recovers from a snapshot and a WAL
+/// suffix: six rounds mid-load of a follower, all three members, and the leader killed with
+/// kill -9 and restarted.
+TEST_F(ClusterDurabilityTest, RepeatedCrashesWithFrequentSnapshots) {
+  extraFlags_ = {"--snapshot-count=40"};
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  WriteLoad load(channels(), kWriters);
+  ASSERT_TRUE(load.waitAcked(0, 100, kRecoveryTimeout));
+  for (int round = 0; round < 6; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const auto leader = waitLeader();
+    ASSERT_TRUE(leader.has_value());
+    if (round % 3 == 1) {
+      for (int i = 0; i < kMembers; ++i) members_[i].child->signal(SIGKILL);
+      for (int i = 0; i < kMembers; ++i) ASSERT_NO_FATAL_FAILURE(kill(i));
+      for (int i = 0; i < kMembers; ++i) start(i);
+      for (int i = 0; i < kMembers; ++i) ASSERT_TRUE(waitServing(i)) << log(i);
+    } else {
+      const int victim = round % 3 == 0 ? (*leader + 1 + round / 3) % kMembers : *leader;
+      ASSERT_NO_FATAL_FAILURE(kill(victim));
+      std::size_t n = load.acked();
+      ASSERT_TRUE(load.waitAcked(n, 100, kRecoveryTimeout)) << log((victim + 1) % kMembers);
+      start(victim);
+      ASSERT_TRUE(waitServing(victim)) << log(victim);
+    }
+    const std::size_t n = load.acked();
+    ASSERT_TRUE(load.waitAcked(n, 50, kRecoveryTimeout));
+  }
+  load.stop();
+
+  expectNoViolations(load);
+  expectAcknowledgedWritesPresent(load.acks(), kWriters);
+  EXPECT_GE(expectConverged(), load.maxRevision());
+  // The last restarts did recover from a snapshot (the node-start line's snapshot index).
+  for (int i = 0; i < kMembers; ++i) {
+    std::istringstream lines(log(i));
+    std::uint64_t snapshot = 0;
+    for (std::string line; std::getline(lines, line);) {
+      const auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("msg", "") == "node-start") snapshot = j.value("snapshot", 0u);
+    }
+    EXPECT_GT(snapshot, 1u) << members_[i].name << " restarted without a snapshot\n" << log(i);
+  }
 }
 
 }  // namespace
