@@ -726,7 +726,7 @@ TEST_F(ClusterDurabilityTest, ChecksRejectLostOrAlteredAcknowledgedPuts) {
 
 /// Snapshots every 40 applied entries, so every restart recovers from a snapshot and a WAL
 /// suffix: six rounds mid-load of a follower, all three members, and the leader killed with
-/// kill -9 and restarted.
+/// kill -9 and restarted; in round 4 all three are killed again while they recover.
 TEST_F(ClusterDurabilityTest, RepeatedCrashesWithFrequentSnapshots) {
   extraFlags_ = {"--snapshot-count=40"};
   ASSERT_NO_FATAL_FAILURE(startAll());
@@ -740,6 +740,16 @@ TEST_F(ClusterDurabilityTest, RepeatedCrashesWithFrequentSnapshots) {
       for (int i = 0; i < kMembers; ++i) members_[i].child->signal(SIGKILL);
       for (int i = 0; i < kMembers; ++i) ASSERT_NO_FATAL_FAILURE(kill(i));
       for (int i = 0; i < kMembers; ++i) start(i);
+      if (round == 4) {
+        // Again while they recover: as soon as one serves clients, before an election settles.
+        const auto deadline = Clock::now() + kRecoveryTimeout;
+        while (log(0).find("ready to serve") == std::string::npos && Clock::now() < deadline) {
+          std::this_thread::sleep_for(5ms);
+        }
+        for (int i = 0; i < kMembers; ++i) members_[i].child->signal(SIGKILL);
+        for (int i = 0; i < kMembers; ++i) ASSERT_NO_FATAL_FAILURE(kill(i));
+        for (int i = 0; i < kMembers; ++i) start(i);
+      }
       for (int i = 0; i < kMembers; ++i) ASSERT_TRUE(waitServing(i)) << log(i);
     } else {
       const int victim = round % 3 == 0 ? (*leader + 1 + round / 3) % kMembers : *leader;
