@@ -1,9 +1,11 @@
-// Three detcd processes on loopback under a gRPC write load: kill -9 one member, all three and the
-// leader, restart them, and check that every acknowledged put survived with the revision it was
-// answered with, that the members converge (HashKV) and that revisions never go backwards; a
-// member with a damaged WAL refuses to start while the others serve; bad input (a peer of another
-// cluster, garbage on the peer and client ports, an unknown member ID, an oversized or malformed
-// request) gets a clear error and the cluster stays up. Issue 9, "Durability" and "Bad input".
+// Three detcd processes on loopback under a gRPC write load: kill -9 of one member, of all three,
+// of the leader, and rounds of these with frequent snapshots; then every acknowledged put is there
+// with the revision it was answered with, the members converge (HashKV) and revisions never go
+// backwards. A member with a damaged WAL refuses to start while the others serve; bad input (a
+// peer of another cluster, garbage on the peer and client ports, an unknown member ID, an
+// oversized or malformed request) gets a clear error and the cluster stays up. Issue 9,
+// "Durability" and "Bad input".
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -23,8 +25,10 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "proto/rpc.grpc.pb.h"
@@ -243,16 +247,18 @@ class ClusterDurabilityTest : public ::testing::Test {
     const std::string client = peerUrl(m.clientPort);
     const std::string peer = peerUrl(m.peerPort);
     const std::string base = dir_ + "/" + m.name + "." + std::to_string(++m.starts);
-    m.child = std::make_unique<Child>(
-        std::vector<std::string>{detcdBinary(), "--name=" + m.name,
-                                 "--data-dir=" + dataDir(i), "--listen-client-urls=" + client,
-                                 "--advertise-client-urls=" + client,
-                                 "--listen-peer-urls=" + peer,
-                                 "--initial-advertise-peer-urls=" + peer,
-                                 "--initial-cluster=" + initialCluster_,
-                                 "--initial-cluster-token=" + token_,
-                                 "--initial-cluster-state=new"},
-        dir_, base + ".out", base + ".log");
+    std::vector<std::string> argv{detcdBinary(),
+                                  "--name=" + m.name,
+                                  "--data-dir=" + dataDir(i),
+                                  "--listen-client-urls=" + client,
+                                  "--advertise-client-urls=" + client,
+                                  "--listen-peer-urls=" + peer,
+                                  "--initial-advertise-peer-urls=" + peer,
+                                  "--initial-cluster=" + initialCluster_,
+                                  "--initial-cluster-token=" + token_,
+                                  "--initial-cluster-state=new"};
+    argv.insert(argv.end(), extraFlags_.begin(), extraFlags_.end());
+    m.child = std::make_unique<Child>(argv, dir_, base + ".out", base + ".log");
   }
 
   void startAll() {
@@ -330,14 +336,21 @@ class ClusterDurabilityTest : public ::testing::Test {
     return std::nullopt;
   }
 
-  /// A put through member `from` and a linearizable get of it through member `to`.
+  /// A put through member `from` and a linearizable get of it through member `to`. The put is
+  /// retried while it answers UNAVAILABLE (an election after a member was killed: "no leader",
+  /// "leader changed"), for at most kRecoveryTimeout.
   void expectPutGet(int from, int to, const std::string& key) {
     auto writer = pb::KV::NewStub(members_[from].channel);
     pb::PutRequest put;
     put.set_key(key);
     put.set_value("v-" + key);
     pb::PutResponse putResp;
-    const grpc::Status st = call(&pb::KV::Stub::Put, *writer, put, &putResp);
+    grpc::Status st;
+    const auto deadline = Clock::now() + kRecoveryTimeout;
+    while (!(st = call(&pb::KV::Stub::Put, *writer, put, &putResp)).ok() &&
+           st.error_code() == grpc::StatusCode::UNAVAILABLE && Clock::now() < deadline) {
+      std::this_thread::sleep_for(100ms);
+    }
     ASSERT_TRUE(st.ok()) << st.error_message() << "\n" << log(from);
     auto reader = pb::KV::NewStub(members_[to].channel);
     pb::RangeRequest get;
@@ -352,10 +365,9 @@ class ClusterDurabilityTest : public ::testing::Test {
   /// Every running member returns, in a linearizable read, each acknowledged key with its value
   /// and the revision its put was answered with (keys are never rewritten), at a revision no
   /// lower than any acknowledged one.
-  void expectAcknowledgedWritesPresent(const WriteLoad& load, int writers) {
-    const auto acks = load.acks();
-    const std::int64_t maxAcked = load.maxRevision();
-    for (const auto& v : load.violations()) ADD_FAILURE() << v;
+  void expectAcknowledgedWritesPresent(const std::vector<Ack>& acks, int writers) {
+    std::int64_t maxAcked = 0;
+    for (const auto& a : acks) maxAcked = std::max(maxAcked, a.revision);
     for (int i = 0; i < kMembers; ++i) {
       if (!members_[i].child) continue;
       auto kv = pb::KV::NewStub(members_[i].channel);
@@ -393,6 +405,13 @@ class ClusterDurabilityTest : public ::testing::Test {
       EXPECT_EQ(lost, 0) << members_[i].name << " lost acknowledged puts (of " << acks.size()
                          << ")";
     }
+  }
+
+  /// No writer saw its revisions go backwards; reports how much the load wrote.
+  static void expectNoViolations(const WriteLoad& load) {
+    for (const auto& v : load.violations()) ADD_FAILURE() << v;
+    std::cout << "acknowledged puts: " << load.acked() << ", highest revision "
+              << load.maxRevision() << "\n";
   }
 
   /// All running members reach the same revision and have the same HashKV at it; returns it.
@@ -444,10 +463,27 @@ class ClusterDurabilityTest : public ::testing::Test {
   std::string token_;
   std::string initialCluster_;
   int spare_ = 0;  // a free port for a fourth process
+  std::vector<std::string> extraFlags_;  // given to every member's start
   std::vector<Member> members_;
 };
 
 constexpr int kWriters = 6;
+
+/// The messages of the failures `check` reports, intercepted (they do not fail the test).
+template <typename Check>
+std::string failuresOf(Check check) {
+  ::testing::TestPartResultArray results;
+  {
+    ::testing::ScopedFakeTestPartResultReporter reporter(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &results);
+    check();
+  }
+  std::string all;
+  for (int i = 0; i < results.size(); ++i) {
+    all += std::string(results.GetTestPartResult(i).message()) + "\n";
+  }
+  return all;
+}
 
 TEST_F(ClusterDurabilityTest, AcknowledgedWritesSurviveKillNineOfOneMemberThenAllThree) {
   ASSERT_NO_FATAL_FAILURE(startAll());
@@ -474,7 +510,8 @@ TEST_F(ClusterDurabilityTest, AcknowledgedWritesSurviveKillNineOfOneMemberThenAl
   ASSERT_TRUE(load.waitAcked(n, 100, kRecoveryTimeout));
   load.stop();
 
-  expectAcknowledgedWritesPresent(load, kWriters);
+  expectNoViolations(load);
+  expectAcknowledgedWritesPresent(load.acks(), kWriters);
   const std::int64_t rev = expectConverged();
   EXPECT_GE(rev, load.maxRevision());
   EXPECT_GT(load.maxRevision(), beforeCrash);
@@ -499,7 +536,8 @@ TEST_F(ClusterDurabilityTest, KillNineOfTheLeaderElectsAnotherAndKeepsAcknowledg
   ASSERT_TRUE(load.waitAcked(n, 50, kRecoveryTimeout));
   load.stop();
 
-  expectAcknowledgedWritesPresent(load, kWriters);
+  expectNoViolations(load);
+  expectAcknowledgedWritesPresent(load.acks(), kWriters);
   EXPECT_GE(expectConverged(), load.maxRevision());
 }
 
@@ -648,6 +686,138 @@ TEST_F(ClusterDurabilityTest, BadInputGetsClearErrorsAndTheClusterStaysUp) {
   }
   ASSERT_NO_FATAL_FAILURE(expectPutGet(0, 1, "after-oversized"));
   for (int i = 0; i < kMembers; ++i) EXPECT_TRUE(members_[i].child->running()) << log(i);
+  expectConverged();
+}
+
+/// The checks fail when an acknowledged put is missing, has another value or revision, or when a
+/// member's revision is below an acknowledged one (a check that cannot fail proves nothing).
+TEST_F(ClusterDurabilityTest, ChecksRejectLostOrAlteredAcknowledgedPuts) {
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  std::vector<Ack> acks;
+  {
+    WriteLoad load(channels(), kWriters);
+    ASSERT_TRUE(load.waitAcked(0, 30, kRecoveryTimeout));
+    load.stop();
+    acks = load.acks();
+  }
+  expectAcknowledgedWritesPresent(acks, kWriters);
+  ASSERT_FALSE(HasFailure());
+
+  auto lost = acks;
+  lost.push_back({"w0/lost", "never written", acks.back().revision});
+  EXPECT_NE(failuresOf([&] { expectAcknowledgedWritesPresent(lost, kWriters); })
+                .find("acknowledged put of w0/lost at revision"),
+            std::string::npos);
+  auto altered = acks;
+  altered.front().value = "another value";
+  EXPECT_NE(failuresOf([&] { expectAcknowledgedWritesPresent(altered, kWriters); })
+                .find("lost acknowledged puts"),
+            std::string::npos);
+  auto moved = acks;
+  moved.front().revision += 1;
+  EXPECT_NE(failuresOf([&] { expectAcknowledgedWritesPresent(moved, kWriters); })
+                .find("lost acknowledged puts"),
+            std::string::npos);
+  auto future = acks;
+  future.back().revision += 1000;
+  EXPECT_NE(failuresOf([&] { expectAcknowledgedWritesPresent(future, kWriters); })
+                .find("went backwards"),
+            std::string::npos);
+}
+
+/// Snapshots every 40 applied entries, so every restart recovers from a snapshot and a WAL
+/// suffix: six rounds mid-load of a follower, all three members, and the leader killed with
+/// kill -9 and restarted; in round 4 all three are killed again while they recover.
+TEST_F(ClusterDurabilityTest, RepeatedCrashesWithFrequentSnapshots) {
+  extraFlags_ = {"--snapshot-count=40"};
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  WriteLoad load(channels(), kWriters);
+  ASSERT_TRUE(load.waitAcked(0, 100, kRecoveryTimeout));
+  for (int round = 0; round < 6; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const auto leader = waitLeader();
+    ASSERT_TRUE(leader.has_value());
+    if (round % 3 == 1) {
+      for (int i = 0; i < kMembers; ++i) members_[i].child->signal(SIGKILL);
+      for (int i = 0; i < kMembers; ++i) ASSERT_NO_FATAL_FAILURE(kill(i));
+      for (int i = 0; i < kMembers; ++i) start(i);
+      if (round == 4) {
+        // Again while they recover: as soon as one serves clients, before an election settles.
+        const auto deadline = Clock::now() + kRecoveryTimeout;
+        while (log(0).find("ready to serve") == std::string::npos && Clock::now() < deadline) {
+          std::this_thread::sleep_for(5ms);
+        }
+        for (int i = 0; i < kMembers; ++i) members_[i].child->signal(SIGKILL);
+        for (int i = 0; i < kMembers; ++i) ASSERT_NO_FATAL_FAILURE(kill(i));
+        for (int i = 0; i < kMembers; ++i) start(i);
+      }
+      for (int i = 0; i < kMembers; ++i) ASSERT_TRUE(waitServing(i)) << log(i);
+    } else {
+      const int victim = round % 3 == 0 ? (*leader + 1 + round / 3) % kMembers : *leader;
+      ASSERT_NO_FATAL_FAILURE(kill(victim));
+      std::size_t n = load.acked();
+      ASSERT_TRUE(load.waitAcked(n, 100, kRecoveryTimeout)) << log((victim + 1) % kMembers);
+      start(victim);
+      ASSERT_TRUE(waitServing(victim)) << log(victim);
+    }
+    const std::size_t n = load.acked();
+    ASSERT_TRUE(load.waitAcked(n, 50, kRecoveryTimeout));
+  }
+  load.stop();
+
+  expectNoViolations(load);
+  expectAcknowledgedWritesPresent(load.acks(), kWriters);
+  EXPECT_GE(expectConverged(), load.maxRevision());
+  // The last restarts did recover from a snapshot (the node-start line's snapshot index).
+  for (int i = 0; i < kMembers; ++i) {
+    std::istringstream lines(log(i));
+    std::uint64_t snapshot = 0;
+    for (std::string line; std::getline(lines, line);) {
+      const auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("msg", "") == "node-start") snapshot = j.value("snapshot", 0u);
+    }
+    EXPECT_GT(snapshot, 1u) << members_[i].name << " restarted without a snapshot\n" << log(i);
+  }
+}
+
+/// A leader paused (SIGSTOP) past the election timeout is deposed; once resumed, a linearizable
+/// read through it returns the put the new leader acknowledged meanwhile (a deposed leader must
+/// not answer from its own stale state: ReadIndex, Raft paper section 8).
+TEST_F(ClusterDurabilityTest, ResumedDeposedLeaderServesNoStaleRead) {
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  const auto leader = waitLeader();
+  ASSERT_TRUE(leader.has_value());
+  const int old = *leader;
+  const int other = (old + 1) % kMembers;
+  ASSERT_NO_FATAL_FAILURE(expectPutGet(old, old, "k"));
+  members_[old].child->signal(SIGSTOP);
+  // The other two elect a new leader; a put through them is acknowledged.
+  auto kv = pb::KV::NewStub(members_[other].channel);
+  pb::PutRequest put;
+  put.set_key("k");
+  put.set_value("written while the old leader was paused");
+  pb::PutResponse putResp;
+  grpc::Status st;
+  const auto deadline = Clock::now() + kRecoveryTimeout;
+  while (!(st = call(&pb::KV::Stub::Put, *kv, put, &putResp)).ok() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(st.ok()) << st.error_message() << "\n" << log(other);
+  members_[old].child->signal(SIGCONT);
+  auto stale = pb::KV::NewStub(members_[old].channel);
+  pb::RangeRequest get;
+  get.set_key("k");
+  pb::RangeResponse got;
+  const auto readDeadline = Clock::now() + kRecoveryTimeout;
+  while (!(st = call(&pb::KV::Stub::Range, *stale, get, &got)).ok() &&
+         st.error_code() == grpc::StatusCode::UNAVAILABLE && Clock::now() < readDeadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(st.ok()) << st.error_message() << "\n" << log(old);
+  ASSERT_EQ(got.kvs_size(), 1);
+  EXPECT_EQ(got.kvs(0).value(), put.value()) << "stale read from the deposed leader";
+  EXPECT_GE(got.header().revision(), putResp.header().revision());
+  EXPECT_GE(got.kvs(0).mod_revision(), putResp.header().revision());
   expectConverged();
 }
 
