@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 
 #include "raft/ConfChanger.h"
 #include "server/Applier.h"
@@ -300,8 +301,10 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
     if (!handOver) return;
   }
   switch (pm.body_case()) {
-    case serverpb::PeerMessage::kRaft:
+    case serverpb::PeerMessage::kRaft: {
       traceRaftMessage(env_.tracer, "raft-recv", "from", from, pm.raft(), cfg_.traceHeartbeats);
+      const raft::Raft& r = raw_->raft();
+      const auto before = std::make_pair(r.state(), r.lead());
       try {
         (void)raw_->step(pm.raft());
       } catch (const std::exception& ex) {
@@ -311,8 +314,16 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
         flushAnswers();
         return;
       }
-      pump();
+      // A change of role or leader is handled at once (the lessor's promotion or demotion,
+      // reads lost with the old leader), before a request of this turn sees the old role;
+      // anything else joins this turn's Ready.
+      if (std::make_pair(r.state(), r.lead()) != before) {
+        pump();
+      } else {
+        schedulePump();
+      }
       break;
+    }
     case serverpb::PeerMessage::kLeaseForward:
       handleLeaseForward(from, pm.lease_forward());
       break;
@@ -322,7 +333,7 @@ void Node::Impl::receive(env::NodeId from, const std::string& payload) {
     case serverpb::PeerMessage::kRemoved:
       // Told by a member that applied the removal: stop after the same delay (pump()).
       removed_ = true;
-      pump();
+      schedulePump();
       break;
     case serverpb::PeerMessage::BODY_NOT_SET:
       break;
@@ -348,18 +359,26 @@ void Node::Impl::flushAnswers() {
   }
 }
 
+void Node::Impl::schedulePump() {
+  if (pumpTimer_ != 0 || stopped_) return;
+  pumpTimer_ = env_.clock.after(env::Nanos{0}, [this] {
+    pumpTimer_ = 0;
+    pump();
+  });
+}
+
 void Node::Impl::pump() {
   if (pumping_ || !raw_) return;
+  // This pump takes whatever a scheduled one would have found.
+  if (pumpTimer_ != 0) {
+    env_.clock.cancel(pumpTimer_);
+    pumpTimer_ = 0;
+  }
   pumping_ = true;
   int handled = 0;
   while (!stopped_ && raw_->hasReady()) {
     if (handled == kReadiesPerTurn) {
-      if (pumpTimer_ == 0) {
-        pumpTimer_ = env_.clock.after(env::Nanos{0}, [this] {
-          pumpTimer_ = 0;
-          pump();
-        });
-      }
+      schedulePump();
       break;
     }
     handleReady();

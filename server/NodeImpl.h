@@ -80,6 +80,11 @@ class Node::Impl {
   /// Handles Readies until none is left (or a few per turn, the rest on the next turn, so that
   /// the applied index may trail the commit index as in etcd's asynchronous apply).
   void pump();
+  /// Arranges one pump() after the events already due on this node's loop (a zero-delay timer
+  /// on env.clock; at most one pending): requests and peer messages of one turn of the event
+  /// loop then share one Ready — one WAL append and fsync, one round of messages — as etcd's
+  /// raft loop batches the proposals that arrive while it persists.
+  void schedulePump();
   void handleReady();
   void onSoftState(const raft::SoftState& ss);
   void applyEntry(const raftpb::Entry& e);

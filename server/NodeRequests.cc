@@ -68,7 +68,7 @@ void Node::Impl::propose(serverpb::InternalRaftRequest req, Waits::Completion do
                if (st == errors::timedOut()) ++proposalsFailed_;  // etcd: the context expired
                done(st, msg);
              });
-  pump();
+  schedulePump();
 }
 
 void Node::Impl::linearizableRead(std::function<void(const mvcc::Status&)> read) {
@@ -84,7 +84,7 @@ void Node::Impl::linearizableRead(std::function<void(const mvcc::Status&)> read)
              });
   readsWaiting_.push_back(id);
   if (readBatchId_ == 0) startReadBatch();
-  pump();
+  schedulePump();
 }
 
 void Node::Impl::startReadBatch() {
@@ -210,7 +210,7 @@ void Node::Impl::proposeConfChange(raftpb::ConfChangeV2 cc, const serverpb::Memb
     return done(errors::noLeader(), nullptr);
   }
   waits_.add(id, cfg_.requestTimeout, errors::timedOut(), std::move(done));
-  pump();
+  schedulePump();
 }
 
 namespace {
@@ -280,7 +280,7 @@ void Node::Impl::moveLeader(std::uint64_t target,
                reply(st, msg);
              });
   raw_->transferLeader(target);
-  pump();
+  schedulePump();
 }
 
 }  // namespace detcd::server
