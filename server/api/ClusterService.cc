@@ -39,11 +39,14 @@ ServerUnaryReactor* ClusterService::MemberAdd(CallbackServerContext* ctx, const 
           urls.push_back(u->str());
         }
         if (urls.empty()) return done(badUrls(), {});
-        // etcd: NewMember("", urls, "", &now) — no token, the Unix time in seconds.
+        // The ID the new member derives itself (ApiOptions::clusterToken); etcd's
+        // NewMember("", urls, "", &now) hashes the Unix time in seconds instead.
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-        add(memberId(urls, "", now), urls, req.islearner(), done);
+        const std::string& token = b_.options.clusterToken;
+        add(token.empty() ? memberId(urls, "", now) : memberId(urls, token, std::nullopt), urls,
+            req.islearner(), done);
       });
 }
 

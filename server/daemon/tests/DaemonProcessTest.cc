@@ -122,67 +122,6 @@ TEST_F(DaemonProcessTest, BadFlagExitsTwoNamingIt) {
   EXPECT_NE(readFile(dir_ + "/err").find("--heartbeat-interval"), std::string::npos);
 }
 
-#if __has_include("env/TcpTransport.h")
-/// The cluster: three members, each from an etcd YAML config file, on free ports. A put
-/// on one member is read on another; with one member killed the other two still serve.
-TEST_F(DaemonProcessTest, ThreeMembersFromConfigFiles) {
-  std::vector<int> client, peer;
-  std::string cluster;
-  for (int i = 1; i <= 3; ++i) {
-    client.push_back(freePort());
-    peer.push_back(freePort());
-    cluster += (i > 1 ? "," : "") + ("etcd" + std::to_string(i)) +
-               "=http://127.0.0.1:" + std::to_string(peer.back());
-  }
-  std::vector<std::unique_ptr<Child>> members;
-  for (int i = 0; i < 3; ++i) {
-    const std::string name = "etcd" + std::to_string(i + 1);
-    const std::string c = "http://127.0.0.1:" + std::to_string(client[i]);
-    const std::string p = "http://127.0.0.1:" + std::to_string(peer[i]);
-    std::ofstream(dir_ + "/" + name + "_conf.yml")
-        << "name: " << name << "\ndata-dir: " << dir_ << "/" << name << "/data\n"
-        << "listen-client-urls: " << c << "\nadvertise-client-urls: " << c << "\n"
-        << "listen-peer-urls: " << p << "\ninitial-advertise-peer-urls: " << p << "\n"
-        << "initial-cluster: " << cluster << "\ninitial-cluster-token: etcd-cluster-1\n"
-        << "initial-cluster-state: new\n";
-    members.push_back(std::make_unique<Child>(
-        std::vector<std::string>{detcdBinary(), "--config-file=" + name + "_conf.yml"}, dir_,
-        dir_ + "/" + name + ".out", dir_ + "/" + name + ".log"));
-  }
-  const auto endpoint = [&](int i) { return "127.0.0.1:" + std::to_string(client[i]); };
-  const auto healthy = [&](int i) {
-    for (int attempt = 0; attempt < 200; ++attempt) {
-      int st = 0;
-      etcdctl(endpoint(i), "endpoint health", &st);
-      if (st == 0) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  };
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(healthy(i)) << readFile(dir_ + "/etcd1.log");
-  int st = 0;
-  EXPECT_EQ(etcdctl(endpoint(0), "put key1 zhangyi", &st), "OK\n");
-  EXPECT_EQ(etcdctl(endpoint(1), "get key1", &st), "key1\nzhangyi\n");
-  members[2].reset();  // SIGKILL
-  EXPECT_EQ(etcdctl(endpoint(1), "put key2 v2", &st), "OK\n");
-  EXPECT_EQ(etcdctl(endpoint(0), "get key2 --print-value-only", &st), "v2\n");
-}
-#endif
-
-TEST_F(DaemonProcessTest, ClusterWithPeersSaysItNeedsThePeerTransport) {
-#if __has_include("env/TcpTransport.h")
-  GTEST_SKIP() << "this build has env/TcpTransport";
-#endif
-  Child child({detcdBinary(), "--data-dir=" + dir_ + "/data",
-               "--listen-client-urls=http://127.0.0.1:" + std::to_string(freePort()),
-               "--initial-cluster=default=http://localhost:2380,b=http://127.0.0.1:9"},
-              dir_, dir_ + "/out", dir_ + "/err");
-  const auto exit = child.wait(10s);
-  ASSERT_TRUE(exit.has_value());
-  EXPECT_EQ(*exit, 1);
-  EXPECT_NE(readFile(dir_ + "/err").find("peer transport"), std::string::npos);
-}
-
 TEST_F(DaemonProcessTest, DamagedWalIsRefusedWithTheReason) {
   int ports[2] = {0, 0};
   {
