@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -242,6 +243,41 @@ TEST_P(ClusterTest, MemberListAddStartReadRemove) {
   EXPECT_EQ(listed().size(), 3u);
   EXPECT_EQ(ctl(0, "put key6 v6"), "OK\n");
   EXPECT_EQ(ctl(1, "get key6 --print-value-only"), "v6\n");
+}
+
+/// A member removed while it was down is refused by its peers when it comes back (etcd's 410
+/// Gone), and exits 0.
+TEST_P(ClusterTest, MemberRemovedWhileDownExitsWhenRestarted) {
+  const ClusterMember fourth = cluster_->planMember();
+  std::string added, err;
+  for (int attempt = 0; attempt < 30; ++attempt) {  // etcd's strict reconfiguration check
+    err.clear();
+    if (cluster_->etcdctl(0, "member add " + fourth.name + " --peer-urls=" + fourth.peerUrl(),
+                          &added, &err) == 0 ||
+        err.find("unhealthy cluster") == std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(1s);
+  }
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(added, m, std::regex("Member +([0-9a-f]+) added to cluster")))
+      << added << err;
+  const std::string id = m[1];
+  cluster_->start(3, /*existing=*/true);
+  ASSERT_TRUE(cluster_->waitHealthy(3, 90s)) << cluster_->log(3);
+  cluster_->child(3).signal(SIGKILL);
+  ASSERT_TRUE(cluster_->child(3).wait(10s).has_value());
+  EXPECT_TRUE(std::regex_match(ctl(1, "member remove " + id),
+                               std::regex("Member +" + id + " removed from cluster +[0-9a-f]+\n")));
+  cluster_->start(3, /*existing=*/true);  // its data directory decides: it restarts
+  const auto exit = cluster_->child(3).wait(60s);
+  ASSERT_TRUE(exit.has_value()) << cluster_->log(3);
+  EXPECT_EQ(*exit, 0) << cluster_->log(3);
+  if (GetParam() == ServerKind::kDetcd) {
+    EXPECT_NE(cluster_->log(3).find("permanently removed from the cluster"), std::string::npos)
+        << cluster_->log(3);
+  }
+  EXPECT_EQ(ctl(2, "put after removal"), "OK\n");
 }
 
 /// The URLs of `endpoint health` lines ("<url> is healthy: successfully committed proposal:
