@@ -20,7 +20,7 @@ DEB_PACKAGES := \
 	nlohmann-json3-dev libyaml-cpp-dev libxxhash-dev \
 	libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc \
 	libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev \
-	graphviz etcd-server etcd-client libssl-dev chromium chromium-driver python3-selenium
+	graphviz etcd-server etcd-client curl libssl-dev chromium chromium-driver python3-selenium
 
 # Warnings are fatal in CI (CI=true), advisory on a developer's machine.
 WERROR := $(if $(filter true 1 yes,$(CI)),ON,OFF)

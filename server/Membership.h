@@ -21,6 +21,10 @@ class Membership {
   /// Whether `id` was removed: it may never come back (etcd's IsIDRemoved).
   bool isRemoved(std::uint64_t id) const { return removed_.count(id) != 0; }
   bool isLearner(std::uint64_t id) const;
+  /// Every removed ID, ascending.
+  const std::set<std::uint64_t>& removedIds() const { return removed_; }
+  /// Every listed member by ID.
+  const std::map<std::uint64_t, serverpb::Member>& members() const { return members_; }
   const serverpb::Member* find(std::uint64_t id) const;
 
   /// Whether `cc` is valid against the current list (etcd's ValidateConfigurationChange): add of

@@ -72,6 +72,7 @@ void Node::memberList(Callback<etcdserverpb::MemberListResponse> done) {
 void Node::moveLeader(std::uint64_t target, Callback<etcdserverpb::MoveLeaderResponse> done) {
   impl_->moveLeader(target, std::move(done));
 }
+std::vector<NodePeer> Node::peers() const { return impl_->peers(); }
 NodeStatus Node::status() const { return impl_->status(); }
 bool Node::stopped() const { return impl_->stopped(); }
 const mvcc::KvStore& Node::store() const { return impl_->store(); }

@@ -69,6 +69,18 @@ struct NodeStatus {
   /// Stopped at start because its data directory is damaged (not a torn tail): it never served.
   bool refused = false;
   std::string stopReason;  ///< why it stopped: removed, WAL failure, corruption at start
+  /// Removed from the cluster: it applied its own removal, or a member that had was told so
+  /// (it stops ten ticks later, as etcd's stopWithDelay; etcd then exits 0).
+  bool removed = false;
+};
+
+/// A member as this node's applied state knows it (Node::peers()): who the transport must reach.
+struct NodePeer {
+  std::uint64_t id = 0;
+  std::string peerUrl;  ///< its peer URL ("" in the simulator, and for a removed member)
+  /// Removed from the cluster and out of Raft's applied configuration (not an outgoing voter of
+  /// a joint one): nothing is sent to it any more, and its messages are answered "removed".
+  bool removed = false;
 };
 
 /// One member. Single-threaded: every method runs on the node's event loop (the simulator's
@@ -157,6 +169,13 @@ class Node {
   /// "etcdserver: can only promote a learner member".
   void memberPromote(std::uint64_t id, Callback<etcdserverpb::MemberPromoteResponse> done);
   void memberList(Callback<etcdserverpb::MemberListResponse> done);
+  /// The members as applied here, this one included: every listed member with its peer URL
+  /// (ascending IDs), then every removed ID that Raft's configuration no longer mentions (the rule
+  /// by which this node stops talking to it). Cheap (no store walk), synchronous: the binary
+  /// polls it to give its peer transport the members added and removed at run time, as etcd's
+  /// apply loop calls rafthttp's AddPeer / RemovePeer. Empty until a joining member learns the
+  /// membership from the leader.
+  std::vector<NodePeer> peers() const;
 
   // --- Maintenance ---
   /// Hands leadership to `target` (etcd's MoveLeader); answered once `target` leads or with

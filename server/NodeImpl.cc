@@ -46,11 +46,15 @@ mvcc::KvStoreOptions storeOptions(const NodeConfig& c) {
   return o;
 }
 
+}  // namespace
+
 bool mentions(const raftpb::ConfState& cs, std::uint64_t id) {
   const auto has = [id](const auto& f) { return std::find(f.begin(), f.end(), id) != f.end(); };
   return has(cs.voters()) || has(cs.learners()) || has(cs.voters_outgoing()) ||
          has(cs.learners_next());
 }
+
+namespace {
 
 std::uint64_t decodeId(const std::string& ctx) {
   std::uint64_t id = 0;
@@ -634,6 +638,7 @@ NodeStatus Node::Impl::status() const {
   s.name = cfg_.name;
   s.stopped = stopped_;
   s.stopReason = stopReason_;
+  s.removed = removed_;
   s.refused = refused_;
   s.role = stopped_ ? "stopped" : role_;
   s.appliedIndex = consistentIndex_;

@@ -24,6 +24,9 @@
 
 namespace detcd::server {
 
+/// Whether `cs` names `id` in any role: voter (incoming or outgoing), learner or learner-next.
+bool mentions(const raftpb::ConfState& cs, std::uint64_t id);
+
 /// The member behind Node (docs/server.md describes the request path). Invariants: every entry
 /// at or below consistentIndex_ is in store_, and no other; a Ready is persisted before it is
 /// applied and applied before its messages leave; callbacks never run in the middle of a Ready
@@ -51,6 +54,7 @@ class Node::Impl {
   void memberRemove(std::uint64_t id, Callback<etcdserverpb::MemberRemoveResponse> done);
   void memberPromote(std::uint64_t id, Callback<etcdserverpb::MemberPromoteResponse> done);
   void memberList(Callback<etcdserverpb::MemberListResponse> done);
+  std::vector<NodePeer> peers() const;
   void moveLeader(std::uint64_t target, Callback<etcdserverpb::MoveLeaderResponse> done);
 
   // --- leases (NodeLeases.cc) ---

@@ -264,6 +264,15 @@ void Node::Impl::memberList(Callback<etcdserverpb::MemberListResponse> done) {
   answer(done, {}, std::move(resp));
 }
 
+std::vector<NodePeer> Node::Impl::peers() const {
+  std::vector<NodePeer> out;
+  for (const auto& [id, m] : members_.members()) out.push_back({id, m.peer_url(), false});
+  for (std::uint64_t id : members_.removedIds()) {
+    if (!mentions(confState_, id)) out.push_back({id, "", true});
+  }
+  return out;
+}
+
 void Node::Impl::moveLeader(std::uint64_t target,
                             Callback<etcdserverpb::MoveLeaderResponse> done) {
   if (stopped_) return answer(done, errors::stopped(), {});

@@ -39,11 +39,14 @@ ServerUnaryReactor* ClusterService::MemberAdd(CallbackServerContext* ctx, const 
           urls.push_back(u->str());
         }
         if (urls.empty()) return done(badUrls(), {});
-        // etcd: NewMember("", urls, "", &now) — no token, the Unix time in seconds.
+        // The ID the new member derives itself (ApiOptions::clusterToken); etcd's
+        // NewMember("", urls, "", &now) hashes the Unix time in seconds instead.
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-        add(memberId(urls, "", now), urls, req.islearner(), done);
+        const std::string& token = b_.options.clusterToken;
+        add(token.empty() ? memberId(urls, "", now) : memberId(urls, token, std::nullopt), urls,
+            req.islearner(), done);
       });
 }
 
@@ -52,10 +55,18 @@ void ClusterService::add(std::uint64_t id, const std::vector<std::string>& urls,
   b_.node.memberList([this, urls, id, learner, done](const mvcc::Status& st,
                                                      const pb::MemberListResponse& list) {
     if (!st.ok()) return done(st, {});
-    // etcd validates the ID before the peer URLs (ValidateConfigurationChange).
-    for (const auto& m : list.members()) {
-      if (m.id() == id) return done(server::errors::memberExists(), {});
-    }
+    const auto idTaken = [&] {
+      for (const auto& m : list.members()) {
+        if (m.id() == id) return true;
+      }
+      return false;
+    };
+    // etcd validates the ID before the peer URLs (ValidateConfigurationChange). With IDs derived
+    // from the peer URLs and the token (ApiOptions::clusterToken) the same URLs give the same
+    // ID, so the URLs are checked first: etcd, whose IDs differ by the time, says "Peer URLs
+    // already exists" then.
+    const bool urlsFirst = !b_.options.clusterToken.empty();
+    if (!urlsFirst && idTaken()) return done(server::errors::memberExists(), {});
     for (const auto& m : list.members()) {
       for (const auto& u : m.peerurls()) {
         if (std::find(urls.begin(), urls.end(), u) != urls.end()) {
@@ -63,6 +74,7 @@ void ClusterService::add(std::uint64_t id, const std::vector<std::string>& urls,
         }
       }
     }
+    if (urlsFirst && idTaken()) return done(server::errors::memberExists(), {});
     // The node keeps one peer URL per member: the first given.
     b_.node.memberAdd(id, urls.front(), learner,
                       [this, done](const mvcc::Status& s, const pb::MemberAddResponse& r) {

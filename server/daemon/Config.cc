@@ -109,6 +109,14 @@ Config resolve(const Settings& s) {
   c.listenClientUrls = urlsOf("listen-client-urls", s.listenClientUrls);
   c.advertiseClientUrls = strings(urlsOf("advertise-client-urls", s.advertiseClientUrls));
   c.listenPeerUrls = urlsOf("listen-peer-urls", s.listenPeerUrls);
+  if (s.listenMetricsUrls.empty()) {
+    api::Url u = c.listenClientUrls.front();
+    u.port = static_cast<std::uint16_t>(u.port <= 65533 ? u.port + 2 : u.port - 2);
+    c.listenMetricsUrls = {u};
+    c.metricsUrlsDefaulted = true;
+  } else {
+    c.listenMetricsUrls = urlsOf("listen-metrics-urls", s.listenMetricsUrls);
+  }
   const auto advertisePeer = strings(urlsOf("initial-advertise-peer-urls",
                                             s.initialAdvertisePeerUrls));
   if (s.initialClusterState != "new" && s.initialClusterState != "existing") {
@@ -178,6 +186,7 @@ void loadConfigFile(const std::string& path, Settings& s, std::vector<std::strin
       {"listen-client-urls", &s.listenClientUrls},
       {"advertise-client-urls", &s.advertiseClientUrls},
       {"listen-peer-urls", &s.listenPeerUrls},
+      {"listen-metrics-urls", &s.listenMetricsUrls},
       {"initial-advertise-peer-urls", &s.initialAdvertisePeerUrls},
       {"initial-cluster", &s.initialCluster},
       {"initial-cluster-token", &s.initialClusterToken},
@@ -217,6 +226,9 @@ ParseResult parseCommandLine(int argc, const char* const* argv) {
       ->capture_default_str();
   app.add_option("--listen-peer-urls", s.listenPeerUrls,
                  "List of URLs to listen on for peer traffic.")->capture_default_str();
+  app.add_option("--listen-metrics-urls", s.listenMetricsUrls,
+                 "List of URLs to listen on for /health and /metrics (default: the first "
+                 "client URL's host, its port + 2).");
   app.add_option("--initial-advertise-peer-urls", s.initialAdvertisePeerUrls,
                  "List of this member's peer URLs to advertise to the rest of the cluster.")
       ->capture_default_str();

@@ -20,6 +20,11 @@ struct Settings {
   std::string advertiseClientUrls = "http://localhost:2379";
   std::string listenPeerUrls = "http://localhost:2380";
   std::string initialAdvertisePeerUrls = "http://localhost:2380";
+  /// Where /health and /metrics are served (etcd's flag). "" means detcd's default: the host of
+  /// the first --listen-client-urls, its port + 2 (2379 -> 2381, the port etcd deployments
+  /// conventionally give this flag). etcd also serves them on the client URLs, which gRPC++
+  /// cannot share with an HTTP/1.1 server.
+  std::string listenMetricsUrls;
   std::string initialCluster;  ///< "" means "<name>=<initial-advertise-peer-urls>" (etcd)
   std::string initialClusterToken = "etcd-cluster";
   std::string initialClusterState = "new";
@@ -47,6 +52,10 @@ struct Config {
   std::vector<api::Url> listenClientUrls;
   std::vector<std::string> advertiseClientUrls;
   std::vector<api::Url> listenPeerUrls;
+  std::vector<api::Url> listenMetricsUrls;
+  /// Whether listenMetricsUrls is the derived default (a bind failure is then a warning, not
+  /// fatal: the member serves its clients without the HTTP endpoints).
+  bool metricsUrlsDefaulted = false;
   std::vector<ClusterMember> initialCluster;  ///< in --initial-cluster order
   std::uint64_t memberId = 0;
   std::uint64_t clusterId = 0;

@@ -11,6 +11,7 @@
 #include <climits>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -18,6 +19,8 @@
 #include "env/PosixDisk.h"
 #include "server/Node.h"
 #include "server/api/ApiServices.h"
+#include "server/http/Endpoints.h"
+#include "server/http/HttpServer.h"
 #include "server/daemon/LogTracer.h"
 #include "server/daemon/PeerTransport.h"
 
@@ -60,6 +63,36 @@ std::unique_ptr<grpc::Server> startGrpc(const Config& config, api::ApiServices& 
   }
   return server;
 }
+
+/// Starts one HttpServer per --listen-metrics-urls into `servers`, serving /health and /metrics.
+/// False (logged) when a given URL cannot be listened on: fatal, as etcd's listener errors; the
+/// derived default only logs a warning.
+bool startHttp(boost::asio::io_context& io, const Config& config, Node& node, env::Clock& clock,
+               env::Transport& transport, Log& log,
+               std::vector<std::unique_ptr<http::HttpServer>>& servers) {
+  auto* tcp = dynamic_cast<env::TcpTransport*>(&transport);
+  for (const auto& u : config.listenMetricsUrls) {
+    http::HttpServerOptions options;
+    options.listenUrl = u.str();
+    auto server = std::make_unique<http::HttpServer>(io, options);
+    http::addNodeEndpoints(*server, node, clock, [tcp] {
+      return tcp != nullptr ? tcp->stats() : env::TransportStats{};
+    });
+    try {
+      server->start();
+    } catch (const std::runtime_error& e) {
+      if (!config.metricsUrlsDefaulted) {
+        log.error("cannot serve /health and /metrics", {{"error", e.what()}});
+        return false;
+      }
+      log.warn("cannot serve /health and /metrics on the default URL; set "
+               "--listen-metrics-urls", {{"error", e.what()}});
+      continue;
+    }
+    servers.push_back(std::move(server));
+  }
+  return true;
+}
 }  // namespace
 
 int runDaemon(const Config& config, Log& log) {
@@ -70,6 +103,7 @@ int runDaemon(const Config& config, Log& log) {
                               {"cluster-id", hex(config.clusterId)},
                               {"initial-cluster-state", s.initialClusterState},
                               {"listen-client-urls", s.listenClientUrls},
+                              {"listen-metrics-urls", config.listenMetricsUrls.front().str()},
                               {"advertise-client-urls", s.advertiseClientUrls},
                               {"heartbeat-interval-ms", s.heartbeatIntervalMs},
                               {"election-timeout-ms", s.electionTimeoutMs},
@@ -114,9 +148,18 @@ int runDaemon(const Config& config, Log& log) {
     return 1;
   }
 
-  api::ApiServices services(io, *node, {config.advertiseClientUrls});
+  api::ApiOptions apiOptions;
+  apiOptions.clientUrls = config.advertiseClientUrls;
+  apiOptions.clusterToken = s.initialClusterToken;
+  api::ApiServices services(io, *node, apiOptions);
   std::unique_ptr<grpc::Server> server = startGrpc(config, services, log);
   if (!server) return 1;
+  // After gRPC, so that the default metrics URL never takes a port meant for clients.
+  std::vector<std::unique_ptr<http::HttpServer>> httpServers;
+  if (!startHttp(io, config, *node, clock, *transport, log, httpServers)) {
+    server->Shutdown(std::chrono::system_clock::now());
+    return 1;
+  }
   log.info("ready to serve client requests", {{"listen-client-urls", s.listenClientUrls}});
 
   // Shutting down: gRPC's Shutdown waits for calls in flight, which the node (still running on
@@ -137,14 +180,34 @@ int runDaemon(const Config& config, Log& log) {
     log.info("received signal; shutting down", {{"signal", signo}});
     shutdown(0);
   });
-  // The node stops for good when removed from the cluster or when its WAL fails (fail-stop).
+  // etcd's member stops when its peers answer 410 Gone: it was removed while away.
+  auto* tcp = dynamic_cast<env::TcpTransport*>(transport.get());
+  if (tcp != nullptr) {
+    tcp->setRemovedHandler([&](env::NodeId by) {
+      log.warn("the member has been permanently removed from the cluster; exiting",
+               {{"removed-by", hex(by)}});
+      shutdown(0);
+    });
+  }
+  std::optional<PeerSync> peerSync;
+  if (tcp != nullptr) peerSync.emplace(*tcp, config.memberId, initialPeers(config), log);
+  // Each heartbeat interval: the transport follows the membership the node applied (added and
+  // removed members), and the process ends once the node stopped for good: removed from the
+  // cluster (etcd exits 0 then) or a WAL failure (fail-stop: 1).
   boost::asio::steady_timer watchdog(io);
   std::function<void()> check = [&] {
+    if (peerSync) peerSync->update(node->peers());
     if (node->stopped()) {
-      log.error("member stopped; exiting", {{"reason", node->status().stopReason}});
+      const NodeStatus st = node->status();
+      if (st.removed) {
+        log.warn("the member has been permanently removed from the cluster; exiting",
+                 json::object());
+        return shutdown(0);
+      }
+      log.error("member stopped; exiting", {{"reason", st.stopReason}});
       return shutdown(1);
     }
-    watchdog.expires_after(std::chrono::milliseconds(200));
+    watchdog.expires_after(std::chrono::milliseconds(s.heartbeatIntervalMs));
     watchdog.async_wait([&](const boost::system::error_code& err) {
       if (!err) check();
     });
@@ -153,6 +216,7 @@ int runDaemon(const Config& config, Log& log) {
   io.run();
   if (stopper.joinable()) stopper.join();
   server.reset();
+  httpServers.clear();
   log.info("stopped", json::object());
   return exitCode;
 }

@@ -42,4 +42,11 @@ class Log {
   std::shared_ptr<spdlog::logger> logger_;
 };
 
+/// Points spdlog's default logger (what env::TcpTransport and server/http log through) and
+/// gRPC's own log (gpr_log) at stderr in the same JSON lines as Log: {"level","ts","name","msg"}
+/// with `memberName`, at `minimum` and above (spdlog's trace and debug are "debug", err
+/// "error", critical "fatal"; gRPC's lines carry their "caller" file:line). Call once, early in
+/// main(); every line the binary writes is then one JSON object.
+void routeLibraryLogs(const std::string& memberName, LogLevel minimum);
+
 }  // namespace detcd::server::daemon

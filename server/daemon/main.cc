@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
                                                    << (parsed.message.ends_with('\n') ? "" : "\n");
     return parsed.exitCode;
   }
-  Log log(parsed.config.settings.name, logLevelOf(parsed.config.settings.logLevel));
+  const LogLevel level = logLevelOf(parsed.config.settings.logLevel);
+  routeLibraryLogs(parsed.config.settings.name, level);
+  Log log(parsed.config.settings.name, level);
   return runDaemon(parsed.config, log);
 }

@@ -48,6 +48,30 @@ TEST(ConfigTest, NoFlagsIsEtcdsDefaultMember) {
   EXPECT_EQ(n.initialCluster[0].peerUrl, "http://localhost:2380");
 }
 
+TEST(ConfigTest, MetricsUrlsDefaultToTheClientPortPlusTwoOrAsGiven) {
+  ParseResult r = parse({});
+  ASSERT_TRUE(r.run) << r.message;
+  ASSERT_EQ(r.config.listenMetricsUrls.size(), 1u);
+  EXPECT_EQ(r.config.listenMetricsUrls[0].str(), "http://localhost:2381");
+  EXPECT_TRUE(r.config.metricsUrlsDefaulted);
+  r = parse({"--listen-client-urls=http://127.0.0.1:12379"});
+  ASSERT_TRUE(r.run) << r.message;
+  EXPECT_EQ(r.config.listenMetricsUrls[0].str(), "http://127.0.0.1:12381");
+  r = parse({"--listen-metrics-urls=http://127.0.0.1:9000,http://127.0.0.1:9001"});
+  ASSERT_TRUE(r.run) << r.message;
+  ASSERT_EQ(r.config.listenMetricsUrls.size(), 2u);
+  EXPECT_EQ(r.config.listenMetricsUrls[1].str(), "http://127.0.0.1:9001");
+  EXPECT_FALSE(r.config.metricsUrlsDefaulted);
+  r = parse({"--config-file=" + writeFile("metrics.yml",
+                                          "listen-metrics-urls: http://127.0.0.1:9100\n")});
+  ASSERT_TRUE(r.run) << r.message;
+  EXPECT_EQ(r.config.listenMetricsUrls[0].str(), "http://127.0.0.1:9100");
+  r = parse({"--listen-metrics-urls=https://127.0.0.1:9000"});
+  EXPECT_FALSE(r.run);
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.message.find("listen-metrics-urls"), std::string::npos) << r.message;
+}
+
 TEST(ConfigTest, FlagsWithEtcdsNamesAndMeanings) {
   const ParseResult r = parse({"--name", "n2", "--data-dir=/tmp/x", "--heartbeat-interval=50",
                                "--election-timeout", "500", "--initial-advertise-peer-urls",
