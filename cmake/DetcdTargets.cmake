@@ -15,7 +15,7 @@ endfunction()
 #   discovered when ctest runs (not at build time, which keeps builds fast).
 #   Label "long" marks tests that CI runs with a modest seed budget.
 function(detcd_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} rapidcheck rapidcheck_gtest
@@ -26,8 +26,14 @@ function(detcd_test name)
   endif()
   # ctest names carry the executable's name ("raft_chaos_test.SimChaosTest.ReplaySeed"), so that
   # `ctest -R raft` selects a component's tests.
+  # SERIAL: the tests run alone (ctest RUN_SERIAL), for measurements such as etcdctl's check
+  # perf that a concurrent swarm would starve.
+  set(serial FALSE)
+  if(ARG_SERIAL)
+    set(serial TRUE)
+  endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST TEST_PREFIX "${name}."
-    PROPERTIES LABELS "${labels}")
+    PROPERTIES LABELS "${labels}" RUN_SERIAL ${serial})
 endfunction()
 
 # detcd_proto_library(NAME PROTOS files... [DEPS proto-libraries...])
