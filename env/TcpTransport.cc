@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "env/Listener.h"
+
 namespace detcd::env {
 
 namespace asio = boost::asio;
@@ -166,21 +168,7 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void start() {
-    const PeerAddress addr = PeerAddress::parse(opts_.listenUrl);
-    const auto fail = [&](const std::string& why) {
-      return std::runtime_error("cannot listen for peers on " + opts_.listenUrl + ": " + why);
-    };
-    error_code ec;
-    tcp::resolver resolver(io_);
-    const auto results = resolver.resolve(addr.host, std::to_string(addr.port),
-                                          tcp::resolver::passive, ec);
-    if (ec || results.empty()) throw fail(ec ? ec.message() : "no address");
-    const tcp::endpoint ep = results.begin()->endpoint();
-    if (acceptor_.open(ep.protocol(), ec)) throw fail(ec.message());
-    (void)acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (acceptor_.bind(ep, ec)) throw fail(ec.message());
-    if (acceptor_.listen(asio::socket_base::max_listen_connections, ec)) throw fail(ec.message());
-    port_ = acceptor_.local_endpoint(ec).port();
+    port_ = listenOn(acceptor_, opts_.listenUrl, "peers");
     started_ = true;
     spdlog::info("listening for peers on {} (port {}; member {})", opts_.listenUrl, port_,
                  hexId(opts_.self));

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "env/Listener.h"
 #include "env/TcpTransport.h"
 
 namespace detcd::server::http {
@@ -47,21 +48,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   };
 
   void start() {
-    const env::PeerAddress addr = env::PeerAddress::parse(opts_.listenUrl);
-    const auto fail = [&](const std::string& why) {
-      return std::runtime_error("cannot listen for HTTP on " + opts_.listenUrl + ": " + why);
-    };
-    error_code ec;
-    tcp::resolver resolver(io_);
-    const auto results = resolver.resolve(addr.host, std::to_string(addr.port),
-                                          tcp::resolver::passive, ec);
-    if (ec || results.empty()) throw fail(ec ? ec.message() : "no address");
-    const tcp::endpoint ep = results.begin()->endpoint();
-    if (acceptor_.open(ep.protocol(), ec)) throw fail(ec.message());
-    (void)acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (acceptor_.bind(ep, ec)) throw fail(ec.message());
-    if (acceptor_.listen(asio::socket_base::max_listen_connections, ec)) throw fail(ec.message());
-    port_ = acceptor_.local_endpoint(ec).port();
+    port_ = env::listenOn(acceptor_, opts_.listenUrl, "HTTP");
     spdlog::info("serving HTTP on {} (port {})", opts_.listenUrl, port_);
     accept();
   }
