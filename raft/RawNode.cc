@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cassert>
 #include <stdexcept>
 #include <utility>
 
@@ -27,6 +28,16 @@ Error RawNode::propose(const std::string& data) {
   m.set_type(raftpb::MsgProp);
   m.set_from(raft_.id());
   m.add_entries()->set_data(data);
+  return raft_.step(m);
+}
+
+Error RawNode::propose(const std::vector<std::string>& data) {
+  assert(!data.empty());
+  raftpb::Message m;
+  m.set_type(raftpb::MsgProp);
+  m.set_from(raft_.id());
+  m.mutable_entries()->Reserve(static_cast<int>(data.size()));
+  for (const auto& d : data) m.add_entries()->set_data(d);
   return raft_.step(m);
 }
 

@@ -76,6 +76,11 @@ class RawNode {
   // forwarding is off, a transfer is in progress, or the uncommitted budget is exhausted.
   // Success means "handed to the leader", not "committed".
   Error propose(const std::string& data);
+  // Proposes several normal entries in one MsgProp, in order: the leader appends them together
+  // and sends each follower one MsgApp for all of them, instead of one per entry (etcd's
+  // MsgProp carries many entries too). All or nothing: ProposalDropped drops every one.
+  // `data` must not be empty.
+  Error propose(const std::vector<std::string>& data);
   // Proposes a membership change as an EntryConfChange (V1) or EntryConfChangeV2 entry; the
   // change takes effect when the application calls applyConfChange on the committed entry.
   // Errors as for propose.

@@ -378,6 +378,7 @@ void Node::Impl::pump() {
     env_.clock.cancel(pumpTimer_);
     pumpTimer_ = 0;
   }
+  if (!stopped_) proposeQueued();
   pumping_ = true;
   int handled = 0;
   while (!stopped_ && raw_->hasReady()) {
@@ -622,6 +623,10 @@ void Node::Impl::stop(const std::string& reason) {
   moveLeaders_.clear();
   failExpiredKeepAlives(errors::stopped());
   waits_.triggerAll(errors::stopped());
+  for (auto& p : std::exchange(queuedProposals_, {})) {
+    --proposalsPending_;
+    p.done(errors::stopped(), nullptr);
+  }
 }
 
 void Node::Impl::refuse(const std::string& reason) {
