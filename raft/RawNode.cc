@@ -164,6 +164,20 @@ void RawNode::checkPersisted(const Ready& rd) const {
   }
 }
 
+std::vector<raftpb::Message> RawNode::takeLeaderMessages(Ready& rd) {
+  std::vector<raftpb::Message> early;
+  if (raft_.state() != StateType::Leader) return early;
+  const auto beforePersist = [&](const raftpb::Message& m) {
+    return (m.type() == raftpb::MsgApp || m.type() == raftpb::MsgHeartbeat ||
+            m.type() == raftpb::MsgSnap) &&
+           m.term() == prevHardState_.term();
+  };
+  std::vector<raftpb::Message> rest;
+  for (auto& m : rd.messages_) (beforePersist(m) ? early : rest).push_back(std::move(m));
+  rd.messages_ = std::move(rest);
+  return early;
+}
+
 std::vector<raftpb::Message> RawNode::advance(Ready& rd) {
   checkPersisted(rd);
   if (rd.hardState) prevHardState_ = *rd.hardState;

@@ -89,7 +89,11 @@ class Node::Impl {
   /// loop then share one Ready — one WAL append and fsync, one round of messages — as etcd's
   /// raft loop batches the proposals that arrive while it persists.
   void schedulePump();
+  /// Handles one Ready: a leader's appends leave at once (RawNode::takeLeaderMessages), then
+  /// persist (fsync), apply, and send the rest.
   void handleReady();
+  /// Traces and sends Raft messages to their members.
+  void sendRaftMessages(std::vector<raftpb::Message> msgs);
   void onSoftState(const raft::SoftState& ss);
   void applyEntry(const raftpb::Entry& e);
   void applyNormal(const raftpb::Entry& e);

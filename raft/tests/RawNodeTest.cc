@@ -147,6 +147,35 @@ TEST(RawNodeTest, ABatchOfProposalsTravelsInOneAppendPerFollower) {
   }
 }
 
+TEST(RawNodeTest, ALeaderMaySendItsAppendsBeforePersisting) {
+  auto s = newStorage(voters({1, 2, 3}));
+  RawNode n(testConfig(1, 10, 1, s.get()));
+  electAndReplicate(n, *s);
+  ASSERT_EQ(n.propose("x"), Error::None);
+  Ready rd = n.ready();
+  ASSERT_EQ(rd.entries.size(), 1u);
+  const auto early = n.takeLeaderMessages(rd);
+  ASSERT_EQ(early.size(), 2u);
+  for (const auto& m : early) {
+    EXPECT_EQ(m.type(), raftpb::MsgApp);
+    ASSERT_EQ(m.entries_size(), 1);
+    EXPECT_EQ(m.entries(0).data(), "x");
+  }
+  EXPECT_EQ(rd.messageCount(), 0u);
+  EXPECT_THROW(n.advance(rd), std::logic_error) << "the entry still has to be persisted";
+  persist(*s, rd);
+  EXPECT_TRUE(n.advance(rd).empty());
+}
+
+TEST(RawNodeTest, OnlyALeaderSendsBeforePersisting) {
+  auto s = newStorage(voters({1, 2, 3}));
+  RawNode n(testConfig(1, 10, 1, s.get()));
+  ASSERT_EQ(n.campaign(), Error::None);
+  Ready rd = n.ready();
+  EXPECT_TRUE(n.takeLeaderMessages(rd).empty()) << "votes wait for the vote to be durable";
+  EXPECT_EQ(rd.messageCount(), 2u);
+}
+
 TEST(RawNodeTest, ABatchWithoutLeaderIsDroppedWhole) {
   auto s = newStorage(voters({1, 2, 3}));
   RawNode n(testConfig(1, 10, 1, s.get()));
