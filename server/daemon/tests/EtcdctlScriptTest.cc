@@ -275,6 +275,33 @@ TEST_P(EtcdctlScriptTest, Run) {
   fs::remove_all(dir);
 }
 
+/// A script file in the temporary directory, parsed.
+Script parseText(const std::string& text) {
+  const fs::path file = fs::temp_directory_path() /
+                        ("detcd-script-parse-" + std::to_string(::getpid()) + ".txt");
+  std::ofstream(file) << text;
+  Script s = parse(file);
+  fs::remove(file);
+  return s;
+}
+
+TEST(EtcdctlScriptParse, DirectivesAndTheirErrors) {
+  const Script cluster = parseText("# servers: etcd\n$ etcdctl version\n");
+  EXPECT_EQ(cluster.members, 3);
+  EXPECT_EQ(cluster.servers, std::set<std::string>{"etcd"});
+  EXPECT_EQ(cluster.error, "");
+  const Script single = parseText("# members: 1\n# flags: --max-txn-ops=3\n$ true\n");
+  EXPECT_EQ(single.members, 1);
+  EXPECT_EQ(single.flags, std::vector<std::string>{"--max-txn-ops=3"});
+  EXPECT_EQ(single.error, "");
+  // The cluster starts from config files alone: flags are refused, naming the directive.
+  EXPECT_NE(parseText("# flags: --max-txn-ops=3\n$ true\n").error.find("'# flags:' needs"),
+            std::string::npos);
+  for (const char* bad : {"# members: 0\n", "# members: two\n", "# members: 1 3\n"}) {
+    EXPECT_NE(parseText(bad).error.find(":1: bad member count"), std::string::npos) << bad;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Scripts, EtcdctlScriptTest, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<Case>& param) {
                            return param.param.script + "_" + param.param.server;
