@@ -18,7 +18,7 @@ DEB_PACKAGES := \
 	build-essential cmake ninja-build ccache pkg-config \
 	libboost-dev libcli11-dev libfmt-dev libspdlog-dev \
 	nlohmann-json3-dev libyaml-cpp-dev libxxhash-dev \
-	libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc \
+	libprotobuf-dev protobuf-compiler libgrpc++-dev libabsl-dev protobuf-compiler-grpc \
 	libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev \
 	graphviz etcd-server etcd-client curl libssl-dev chromium chromium-driver python3-selenium
 

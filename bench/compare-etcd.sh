@@ -76,21 +76,25 @@ probe_disk before
 endpoints=""
 start_cluster() {  # label binary
   local label="$1" bin="$2" ports cluster="" i
-  read -r -a ports < <("$root/interop/free-ports.sh" $((2 * members)))
+  # Three ports a member: client, peer, metrics (both servers take --listen-metrics-urls).
+  read -r -a ports < <("$root/interop/free-ports.sh" $((3 * members)))
   for i in $(seq "$members"); do
-    cluster+="${cluster:+,}m$i=http://127.0.0.1:${ports[$((2 * i - 1))]}"
+    cluster+="${cluster:+,}m$i=http://127.0.0.1:${ports[$((3 * i - 2))]}"
   done
-  endpoints=""
+  endpoints="" metrics_urls=()
   for i in $(seq "$members"); do
-    local client="http://127.0.0.1:${ports[$((2 * i - 2))]}"
-    local peer="http://127.0.0.1:${ports[$((2 * i - 1))]}"
+    local client="http://127.0.0.1:${ports[$((3 * i - 3))]}"
+    local peer="http://127.0.0.1:${ports[$((3 * i - 2))]}"
+    local metrics="http://127.0.0.1:${ports[$((3 * i - 1))]}"
     "$bin" --name "m$i" --data-dir "$work/$label/m$i" \
       --listen-client-urls "$client" --advertise-client-urls "$client" \
       --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
+      --listen-metrics-urls "$metrics" \
       --initial-cluster "$cluster" --initial-cluster-token "bench-$label-$$" \
       --initial-cluster-state new >"$work/$label-m$i.log" 2>&1 &
     pids+=($!)
-    endpoints+="${endpoints:+,}127.0.0.1:${ports[$((2 * i - 2))]}"
+    endpoints+="${endpoints:+,}127.0.0.1:${ports[$((3 * i - 3))]}"
+    metrics_urls+=("$metrics")
   done
   local ep tries pid
   for ep in ${endpoints//,/ }; do
@@ -144,12 +148,16 @@ run_scenario() {  # label scenario detcd-bench-args...
     "$label" "$scenario" "$rps" "$p50" "$p99" "$errors"
 }
 
-# The server's own WAL fsync figure, from etcd's metric on the client URL's /metrics.
+# The server's own WAL fsync figure, from etcd's metric on the member's metrics URL.
 wal_fsync_figures=()
 wal_fsync() {  # label endpoint
-  local avg
+  local avg i metrics="" eps
   command -v curl >/dev/null || return 0
-  avg=$(curl -s --max-time 5 "http://$2/metrics" | awk '
+  IFS=, read -r -a eps <<<"$endpoints"
+  for i in "${!eps[@]}"; do
+    [[ "${eps[$i]}" == "$2" ]] && metrics="${metrics_urls[$i]}"
+  done
+  avg=$(curl -s --max-time 5 "$metrics/metrics" | awk '
     /^etcd_disk_wal_fsync_duration_seconds_sum/ { sum = $2 }
     /^etcd_disk_wal_fsync_duration_seconds_count/ { n = $2 }
     END { if (n > 0) printf "%.3f ms average over %d fsyncs", sum / n * 1000, n }') || true

@@ -1,5 +1,6 @@
 #pragma once
-// The real Clock: std::chrono::steady_clock time and Boost.Asio steady timers.
+// The real Clock: std::chrono::steady_clock time and Boost.Asio steady timers (a zero or
+// negative delay is a post into the loop).
 
 #include <map>
 #include <memory>

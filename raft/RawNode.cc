@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cassert>
 #include <stdexcept>
 #include <utility>
 
@@ -27,6 +28,16 @@ Error RawNode::propose(const std::string& data) {
   m.set_type(raftpb::MsgProp);
   m.set_from(raft_.id());
   m.add_entries()->set_data(data);
+  return raft_.step(m);
+}
+
+Error RawNode::propose(const std::vector<std::string>& data) {
+  assert(!data.empty());
+  raftpb::Message m;
+  m.set_type(raftpb::MsgProp);
+  m.set_from(raft_.id());
+  m.mutable_entries()->Reserve(static_cast<int>(data.size()));
+  for (const auto& d : data) m.add_entries()->set_data(d);
   return raft_.step(m);
 }
 
@@ -151,6 +162,20 @@ void RawNode::checkPersisted(const Ready& rd) const {
                       last.index(), last.term()));
     }
   }
+}
+
+std::vector<raftpb::Message> RawNode::takeLeaderMessages(Ready& rd) {
+  std::vector<raftpb::Message> early;
+  if (raft_.state() != StateType::Leader) return early;
+  const auto beforePersist = [&](const raftpb::Message& m) {
+    return (m.type() == raftpb::MsgApp || m.type() == raftpb::MsgHeartbeat ||
+            m.type() == raftpb::MsgSnap) &&
+           m.term() == prevHardState_.term();
+  };
+  std::vector<raftpb::Message> rest;
+  for (auto& m : rd.messages_) (beforePersist(m) ? early : rest).push_back(std::move(m));
+  rd.messages_ = std::move(rest);
+  return early;
 }
 
 std::vector<raftpb::Message> RawNode::advance(Ready& rd) {

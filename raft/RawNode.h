@@ -25,7 +25,8 @@ class RawNode;
 //      what makes it impossible to send a message (a vote, an append acknowledgement)
 //      before the state it promises is durable (paper §5.2/§5.3: a node must never forget
 //      a vote or an acknowledged entry after a crash).
-//   4. Send those messages (any order; the network may lose or reorder them).
+//   4. Send those messages (any order; the network may lose or reorder them). A leader may
+//      take its appends out before step 1 and send them first (takeLeaderMessages).
 //
 // Applying before advance (as etcd requires) lets advance() act on the new configuration,
 // e.g. propose the automatic leave of a joint configuration exactly once.
@@ -76,6 +77,11 @@ class RawNode {
   // forwarding is off, a transfer is in progress, or the uncommitted budget is exhausted.
   // Success means "handed to the leader", not "committed".
   Error propose(const std::string& data);
+  // Proposes several normal entries in one MsgProp, in order: the leader appends them together
+  // and sends each follower one MsgApp for all of them, instead of one per entry (etcd's
+  // MsgProp carries many entries too). All or nothing: ProposalDropped drops every one.
+  // `data` must not be empty.
+  Error propose(const std::vector<std::string>& data);
   // Proposes a membership change as an EntryConfChange (V1) or EntryConfChangeV2 entry; the
   // change takes effect when the application calls applyConfChange on the committed entry.
   // Errors as for propose.
@@ -97,6 +103,15 @@ class RawNode {
 
   bool hasReady() const;
   Ready ready();
+  // Removes from rd and returns the messages a leader may send before persisting rd (Raft
+  // thesis §10.2.1: the leader writes its log in parallel with replicating it; etcd's raftNode
+  // sends a leader's messages before saving the Ready): its MsgApp, MsgHeartbeat and MsgSnap of
+  // a term already durable. They promise nothing about this node's disk. The commit index they
+  // carry counts an entry of rd only once a follower acknowledged it, which the follower can do
+  // only after receiving it — so the application must persist rd before it steps any message
+  // that arrives after these were sent (a single-threaded loop that persists at once does).
+  // Empty unless this node leads. advance(rd) later returns the rest.
+  std::vector<raftpb::Message> takeLeaderMessages(Ready& rd);
   // Acknowledges that rd's durable part is in Storage and its committed entries were applied
   // (see Ready) and returns rd's messages to send. Throws std::logic_error naming what is
   // missing from Storage.

@@ -378,6 +378,7 @@ void Node::Impl::pump() {
     env_.clock.cancel(pumpTimer_);
     pumpTimer_ = 0;
   }
+  if (!stopped_) proposeQueued();
   pumping_ = true;
   int handled = 0;
   while (!stopped_ && raw_->hasReady()) {
@@ -402,8 +403,24 @@ void Node::Impl::pump() {
   flushAnswers();
 }
 
+void Node::Impl::sendRaftMessages(std::vector<raftpb::Message> msgs) {
+  for (auto& m : msgs) {
+    const std::uint64_t to = m.to();
+    const bool snapshot = m.type() == raftpb::MsgSnap;
+    traceRaftMessage(env_.tracer, "raft-send", "to", to, m, cfg_.traceHeartbeats);
+    serverpb::PeerMessage pm;
+    *pm.mutable_raft() = std::move(m);
+    sendPeer(to, pm);
+    // Sending cannot fail visibly; a lost snapshot is retried after the follower rejects the
+    // next append (etcd reports a snapshot as finished once the transport took it).
+    if (snapshot) raw_->reportSnapshot(to, raft::SnapshotStatus::Finish);
+  }
+}
+
 void Node::Impl::handleReady() {
   raft::Ready rd = raw_->ready();
+  // 0. A leader's appends leave first, so that the followers write them while it does.
+  sendRaftMessages(raw_->takeLeaderMessages(rd));
   // 1. Persist: snapshot, entries, HardState; fsync unless only the commit index moved (or the
   // skip-fsync defect is on).
   const bool sync = rd.mustSync && !cfg_.bugs.skipFsync;
@@ -423,20 +440,10 @@ void Node::Impl::handleReady() {
     applyEntry(e);
     if (stopped_) return;
   }
-  // 3. Only now may messages leave.
+  // 3. Only now may the other messages leave.
   std::vector<raftpb::Message> msgs = raw_->advance(rd);
   traceRaftState();
-  for (auto& m : msgs) {
-    const std::uint64_t to = m.to();
-    const bool snapshot = m.type() == raftpb::MsgSnap;
-    traceRaftMessage(env_.tracer, "raft-send", "to", to, m, cfg_.traceHeartbeats);
-    serverpb::PeerMessage pm;
-    *pm.mutable_raft() = std::move(m);
-    sendPeer(to, pm);
-    // Sending cannot fail visibly; a lost snapshot is retried after the follower rejects the
-    // next append (etcd reports a snapshot as finished once the transport took it).
-    if (snapshot) raw_->reportSnapshot(to, raft::SnapshotStatus::Finish);
-  }
+  sendRaftMessages(std::move(msgs));
   serveReads(rd.readStates);
   if (!rd.committedEntries.empty() || rd.snapshot) {
     maybeSnapshot();
@@ -622,6 +629,10 @@ void Node::Impl::stop(const std::string& reason) {
   moveLeaders_.clear();
   failExpiredKeepAlives(errors::stopped());
   waits_.triggerAll(errors::stopped());
+  for (auto& p : std::exchange(queuedProposals_, {})) {
+    --proposalsPending_;
+    p.done(errors::stopped(), nullptr);
+  }
 }
 
 void Node::Impl::refuse(const std::string& reason) {

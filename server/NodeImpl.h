@@ -89,7 +89,11 @@ class Node::Impl {
   /// loop then share one Ready — one WAL append and fsync, one round of messages — as etcd's
   /// raft loop batches the proposals that arrive while it persists.
   void schedulePump();
+  /// Handles one Ready: a leader's appends leave at once (RawNode::takeLeaderMessages), then
+  /// persist (fsync), apply, and send the rest.
   void handleReady();
+  /// Traces and sends Raft messages to their members.
+  void sendRaftMessages(std::vector<raftpb::Message> msgs);
   void onSoftState(const raft::SoftState& ss);
   void applyEntry(const raftpb::Entry& e);
   void applyNormal(const raftpb::Entry& e);
@@ -112,8 +116,13 @@ class Node::Impl {
   std::uint64_t leader() const;
   /// Checks a proposal may be made now: stopped, size, apply gap, leader.
   mvcc::Status admit(std::size_t bytes) const;
-  /// Proposes `req` (its id set here); `done` gets the applied outcome.
+  /// Queues `req` (its id set here) for this turn's proposal; `done` gets the applied outcome,
+  /// or "no leader" when Raft drops the batch.
   void propose(serverpb::InternalRaftRequest req, Waits::Completion done);
+  /// Hands every queued request to Raft as one MsgProp (pump() calls it first), so that the
+  /// requests of one event-loop turn travel in one MsgApp per follower — and in one forwarded
+  /// MsgProp from a follower — rather than one message each.
+  void proposeQueued();
   void proposeConfChange(raftpb::ConfChangeV2 cc, const serverpb::Member& member,
                          Waits::Completion done);
   /// Runs `read` once a ReadIndex confirmed leadership and the applied index reached it
@@ -194,6 +203,13 @@ class Node::Impl {
   std::uint64_t lastLead_ = 0;
   // Metrics (NodeStatus says what each counts).
   std::uint64_t leaderChanges_ = 0;
+  /// A request waiting for this turn's proposeQueued().
+  struct QueuedProposal {
+    std::uint64_t id;
+    std::string data;  // the serialized InternalRaftRequest
+    Waits::Completion done;
+  };
+  std::vector<QueuedProposal> queuedProposals_;
   std::uint64_t proposalsFailed_ = 0;
   std::uint64_t proposalsPending_ = 0;
   /// Led, and has not heard of another leader since (only the stale-read defect reads it).

@@ -49,26 +49,41 @@ void Node::Impl::fillHeader(etcdserverpb::ResponseHeader* h) const {
 void Node::Impl::propose(serverpb::InternalRaftRequest req, Waits::Completion done) {
   const std::uint64_t id = nextRequestId();
   req.set_id(id);
-  const std::string data = req.SerializeAsString();
+  std::string data = req.SerializeAsString();
   if (auto st = admit(data.size()); !st.ok()) {
     // etcd counts a proposal Raft does not take as failed, not the checks before Raft.
     if (st == errors::noLeader()) ++proposalsFailed_;
     return done(st, nullptr);
   }
+  ++proposalsPending_;
+  queuedProposals_.push_back({id, std::move(data), std::move(done)});
+  schedulePump();
+}
+
+void Node::Impl::proposeQueued() {
+  if (queuedProposals_.empty()) return;
+  auto batch = std::exchange(queuedProposals_, {});
+  std::vector<std::string> data;
+  data.reserve(batch.size());
+  for (auto& p : batch) data.push_back(std::move(p.data));
   // Dropped means not appended anywhere (no leader, or a transfer in progress): no effect.
   if (raw_->propose(data) != raft::Error::None) {
-    ++proposalsFailed_;
-    return done(errors::noLeader(), nullptr);
+    for (auto& p : batch) {
+      --proposalsPending_;
+      ++proposalsFailed_;
+      p.done(errors::noLeader(), nullptr);
+    }
+    return;
   }
-  ++proposalsPending_;
-  waits_.add(id, cfg_.requestTimeout, errors::timedOut(),
-             [this, done = std::move(done)](const mvcc::Status& st,
-                                            const google::protobuf::Message* msg) {
-               --proposalsPending_;
-               if (st == errors::timedOut()) ++proposalsFailed_;  // etcd: the context expired
-               done(st, msg);
-             });
-  schedulePump();
+  for (auto& p : batch) {
+    waits_.add(p.id, cfg_.requestTimeout, errors::timedOut(),
+               [this, done = std::move(p.done)](const mvcc::Status& st,
+                                                const google::protobuf::Message* msg) {
+                 --proposalsPending_;
+                 if (st == errors::timedOut()) ++proposalsFailed_;  // etcd: the context expired
+                 done(st, msg);
+               });
+  }
 }
 
 void Node::Impl::linearizableRead(std::function<void(const mvcc::Status&)> read) {

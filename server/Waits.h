@@ -1,10 +1,14 @@
 #pragma once
 // Requests waiting for their answer, by request ID, each with a timeout (etcd's wait.Wait plus
-// the per-request deadline of its gRPC layer).
+// the per-request deadline of its gRPC layer). One clock timer serves all deadlines: it is set
+// for the earliest, so a request costs no timer of its own (arming and cancelling one per
+// request was a measurable share of a loaded member's work).
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
+#include <utility>
 
 #include "env/Clock.h"
 #include "google/protobuf/message.h"
@@ -36,10 +40,19 @@ class Waits {
  private:
   struct Pending {
     Completion done;
-    env::TimerId timer = 0;
+    env::Nanos deadline;
+    mvcc::Status onTimeout;
   };
+  /// Sets the timer for the earliest deadline unless it is already set for that time or sooner.
+  void arm();
+  /// The timer fired: answers every request whose deadline has come, in (deadline, ID) order.
+  void expire();
+
   env::Clock& clock_;
   std::map<std::uint64_t, Pending> pending_;
+  std::set<std::pair<env::Nanos, std::uint64_t>> deadlines_;  ///< (deadline, ID) of each pending
+  env::TimerId timer_ = 0;  ///< 0 when not set
+  env::Nanos timerAt_{};    ///< when the set timer fires (clock time)
 };
 
 }  // namespace detcd::server

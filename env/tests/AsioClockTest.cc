@@ -55,6 +55,32 @@ TEST(AsioClockTest, CancelWinsOverAnExpiryAlreadyQueued) {
   EXPECT_FALSE(secondFired);
 }
 
+TEST(AsioClockTest, ZeroDelayTimersRunInOrderAndCanBeCancelled) {
+  boost::asio::io_context io;
+  AsioClock clock(io);
+  std::vector<int> fired;
+  clock.after(0ns, [&] { fired.push_back(1); });
+  const TimerId cancelled = clock.after(0ns, [&] { fired.push_back(2); });
+  clock.after(-1ms, [&] { fired.push_back(3); });  // in the past: due now
+  EXPECT_EQ(clock.pending(), 3u);
+  EXPECT_TRUE(clock.cancel(cancelled));
+  EXPECT_FALSE(clock.cancel(cancelled));
+  io.run();
+  EXPECT_EQ(fired, (std::vector<int>{1, 3}));
+  EXPECT_EQ(clock.pending(), 0u);
+}
+
+TEST(AsioClockTest, DestroyedClockCancelsItsZeroDelayTimers) {
+  boost::asio::io_context io;
+  bool fired = false;
+  {
+    AsioClock clock(io);
+    clock.after(0ns, [&] { fired = true; });
+  }
+  io.run();
+  EXPECT_FALSE(fired);
+}
+
 TEST(AsioClockTest, DestroyedClockCancelsItsTimers) {
   boost::asio::io_context io;
   bool fired = false;

@@ -101,6 +101,88 @@ TEST(RawNodeTest, SingleNodeCommitsAndAppliesThroughReady) {
   EXPECT_EQ(st.applied, 2u);
 }
 
+/// A leader of {1,2,3} whose followers acknowledged its first entry (so they replicate).
+void electAndReplicate(RawNode& n, MemoryStorage& s) {
+  (void)n.campaign();
+  auto drain = [&] {
+    while (n.hasReady()) {
+      Ready rd = n.ready();
+      persist(s, rd);
+      (void)n.advance(rd);
+    }
+  };
+  drain();
+  for (std::uint64_t peer : {2, 3}) {
+    raftpb::Message vote = msg(peer, 1, raftpb::MsgVoteResp, 1);
+    ASSERT_EQ(n.step(vote), Error::None);
+  }
+  ASSERT_EQ(n.raft().state(), StateType::Leader);
+  drain();
+  for (std::uint64_t peer : {2, 3}) {
+    raftpb::Message ack = msg(peer, 1, raftpb::MsgAppResp, 1);
+    ack.set_index(n.raft().log().lastIndex());
+    ASSERT_EQ(n.step(ack), Error::None);
+  }
+  drain();
+}
+
+TEST(RawNodeTest, ABatchOfProposalsTravelsInOneAppendPerFollower) {
+  auto s = newStorage(voters({1, 2, 3}));
+  RawNode n(testConfig(1, 10, 1, s.get()));
+  electAndReplicate(n, *s);
+  const std::uint64_t last = n.raft().log().lastIndex();
+  ASSERT_EQ(n.propose(std::vector<std::string>{"a", "b", "c"}), Error::None);
+  Ready rd = n.ready();
+  ASSERT_EQ(rd.entries.size(), 3u);
+  EXPECT_EQ(rd.entries[0].index(), last + 1);
+  EXPECT_EQ(rd.entries[2].data(), "c");
+  persist(*s, rd);
+  const auto msgs = n.advance(rd);
+  ASSERT_EQ(msgs.size(), 2u) << "one MsgApp per follower";
+  for (const auto& m : msgs) {
+    EXPECT_EQ(m.type(), raftpb::MsgApp);
+    ASSERT_EQ(m.entries_size(), 3);
+    EXPECT_EQ(m.entries(0).data(), "a");
+    EXPECT_EQ(m.entries(1).data(), "b");
+  }
+}
+
+TEST(RawNodeTest, ALeaderMaySendItsAppendsBeforePersisting) {
+  auto s = newStorage(voters({1, 2, 3}));
+  RawNode n(testConfig(1, 10, 1, s.get()));
+  electAndReplicate(n, *s);
+  ASSERT_EQ(n.propose("x"), Error::None);
+  Ready rd = n.ready();
+  ASSERT_EQ(rd.entries.size(), 1u);
+  const auto early = n.takeLeaderMessages(rd);
+  ASSERT_EQ(early.size(), 2u);
+  for (const auto& m : early) {
+    EXPECT_EQ(m.type(), raftpb::MsgApp);
+    ASSERT_EQ(m.entries_size(), 1);
+    EXPECT_EQ(m.entries(0).data(), "x");
+  }
+  EXPECT_EQ(rd.messageCount(), 0u);
+  EXPECT_THROW(n.advance(rd), std::logic_error) << "the entry still has to be persisted";
+  persist(*s, rd);
+  EXPECT_TRUE(n.advance(rd).empty());
+}
+
+TEST(RawNodeTest, OnlyALeaderSendsBeforePersisting) {
+  auto s = newStorage(voters({1, 2, 3}));
+  RawNode n(testConfig(1, 10, 1, s.get()));
+  ASSERT_EQ(n.campaign(), Error::None);
+  Ready rd = n.ready();
+  EXPECT_TRUE(n.takeLeaderMessages(rd).empty()) << "votes wait for the vote to be durable";
+  EXPECT_EQ(rd.messageCount(), 2u);
+}
+
+TEST(RawNodeTest, ABatchWithoutLeaderIsDroppedWhole) {
+  auto s = newStorage(voters({1, 2, 3}));
+  RawNode n(testConfig(1, 10, 1, s.get()));
+  EXPECT_EQ(n.propose(std::vector<std::string>{"a", "b"}), Error::ProposalDropped);
+  EXPECT_FALSE(n.hasReady());
+}
+
 TEST(RawNodeTest, ElectionJitterIsDeterministicPerSeed) {
   auto a = newStorage(voters({1, 2, 3}));
   auto b = newStorage(voters({1, 2, 3}));

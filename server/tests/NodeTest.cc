@@ -611,6 +611,47 @@ TEST(NodeTest, LearnerIsPromotedAndLeadershipMoves) {
   EXPECT_TRUE(c.put(4, "a", "1").status.ok());
 }
 
+/// Puts issued on member `id` in one turn of its event loop; returns how many were answered OK
+/// once the cluster converged.
+int putsInOneTurn(SimCluster& c, std::uint64_t id, int puts) {
+  auto ok = std::make_shared<int>(0);
+  auto answered = std::make_shared<int>(0);
+  EXPECT_TRUE(c.call(id, [&](Node& n) {
+    for (int i = 0; i < puts; ++i) {
+      etcdserverpb::PutRequest req;
+      req.set_key("k" + std::to_string(i));
+      req.set_value("v");
+      n.put(req, [ok, answered](const mvcc::Status& st, const etcdserverpb::PutResponse&) {
+        ++*answered;
+        if (st.ok()) ++*ok;
+      });
+    }
+  }));
+  EXPECT_TRUE(c.runUntil([&] { return *answered == puts; }, std::chrono::seconds(10)));
+  EXPECT_TRUE(c.waitConverged());
+  return *ok;
+}
+
+TEST(NodeTest, RequestsOfOneTurnShareOneAppendPerFollower) {
+  SimCluster c(5, 3);
+  c.startAll();
+  const auto leader = c.waitForLeader();
+  ASSERT_TRUE(c.waitConverged());
+  // On the leader: one MsgApp per follower carries all 20 entries, one more tells the commit
+  // index (no heartbeat is traced); without the batch there would be 20 per follower.
+  auto sent = c.events("raft-send", leader);
+  EXPECT_EQ(putsInOneTurn(c, leader, 20), 20);
+  EXPECT_LE(c.events("raft-send", leader) - sent, 4u);
+  // On a follower: one forwarded MsgProp carries all 20, then its MsgAppResp for the append.
+  const auto f = otherThan(c, leader);
+  sent = c.events("raft-send", f);
+  EXPECT_EQ(putsInOneTurn(c, f, 20), 20);
+  EXPECT_LE(c.events("raft-send", f) - sent, 3u);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(c.get(otherThan(c, f), "k" + std::to_string(i)).response.kvs_size(), 1) << i;
+  }
+}
+
 TEST(NodeTest, OneSeedGivesOneTraceHash) {
   const auto run = [](std::uint64_t seed) {
     NodeConfig base;
