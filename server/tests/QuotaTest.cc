@@ -1,7 +1,10 @@
 // The space quota's arithmetic and the alarm store, without a node (server/Quota.h,
-// server/Alarms.h).
+// server/Alarms.h). The property prints the failing sequence and an RC_PARAMS="reproduce=..."
+// line that replays it.
 
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
 
 #include "mvcc/KvStore.h"
 #include "server/Alarms.h"
@@ -161,6 +164,64 @@ TEST(QuotaTest, CorruptRefusesEveryWrite) {
     EXPECT_EQ(out.status.code, mvcc::StatusCode::kDataLoss);
   }
   EXPECT_EQ(store.currentRevision(), 1);
+}
+
+// Random writes, deletes, compactions, grants and alarm changes through the applier chain: the
+// backend never reaches the quota, a refused request changes nothing, and no put, grant or
+// txn with puts applies while NOSPACE is active.
+RC_GTEST_PROP(QuotaTest, TheBackendNeverReachesTheQuotaAndRefusalsChangeNothing, ()) {
+  const auto quotaBytes = *rc::gen::inRange<std::int64_t>(300, 5000);
+  const BackendQuota quota(quotaBytes);
+  mvcc::KvStore store;
+  AlarmStore alarms;
+  const auto steps = *rc::gen::container<std::vector<std::tuple<int, int, int>>>(
+      rc::gen::tuple(rc::gen::inRange(0, 7), rc::gen::inRange(0, 5), rc::gen::inRange(0, 900)));
+  for (const auto& [kind, key, size] : steps) {
+    const std::string k = "k" + std::to_string(key);
+    serverpb::InternalRaftRequest r;
+    switch (kind) {
+      case 0:
+      case 1:
+        r = putOf(k, std::string(static_cast<std::size_t>(size), 'v'));
+        break;
+      case 2: {
+        auto* p = r.mutable_txn()->add_success()->mutable_request_put();
+        p->set_key(k);
+        p->set_value(std::string(static_cast<std::size_t>(size), 't'));
+        r.mutable_txn()->add_failure()->mutable_request_delete_range()->set_key(k);
+        break;
+      }
+      case 3:
+        r.mutable_delete_range()->set_key(k);
+        break;
+      case 4:
+        if (store.compactRevision() >= store.currentRevision()) continue;  // nothing to compact
+        r.mutable_compaction()->set_revision(store.currentRevision());
+        break;
+      case 5:
+        r.mutable_lease_grant()->set_ttl(100);
+        break;
+      default:
+        *r.mutable_alarm() = alarmReq(size % 2 == 0 ? AlarmRequest::ACTIVATE
+                                                    : AlarmRequest::DEACTIVATE,
+                                      1, etcdserverpb::NOSPACE);
+        break;
+    }
+    const bool capped = alarms.active(etcdserverpb::NOSPACE);
+    const std::int64_t revision = store.currentRevision();
+    const std::uint64_t bytes = backendBytes(store);
+    const std::size_t leases = store.lessor().leases().size();
+    const ApplyResult out = applyWithAlarms(store, alarms, quota, r, 0);
+    if (!out.status.ok()) {
+      RC_ASSERT(out.status == errors::noSpace());
+      RC_ASSERT(store.currentRevision() == revision);
+      RC_ASSERT(backendBytes(store) == bytes);
+      RC_ASSERT(store.lessor().leases().size() == leases);
+    } else if (capped) {
+      RC_ASSERT(!r.has_put() && !r.has_lease_grant() && BackendQuota::cost(r) == 0);
+    }
+    RC_ASSERT(backendBytes(store) < static_cast<std::uint64_t>(quotaBytes));
+  }
 }
 
 TEST(QuotaTest, AlarmStoreActivatesListsAndDeactivatesAsEtcd) {
