@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <string>
 
 #include "server/Alarms.h"
 #include "server/http/Metrics.h"
@@ -33,7 +34,9 @@ void checkHealth(Node& node, env::Clock& clock, Respond done) {
   if (!s.alarms.empty()) {
     // etcd 3.4: any active alarm makes the member unhealthy.
     for (const auto& a : s.alarms) {
-      spdlog::warn("/health error due to an alarm {} (status code 503)", AlarmStore::text(a));
+      std::string alarm = AlarmStore::text(a);  // "memberID:... alarm:NOSPACE "
+      if (!alarm.empty()) alarm.pop_back();
+      spdlog::warn("serving /health false due to an alarm {} (status code 503)", alarm);
     }
     return done(healthAnswer(false));
   }
