@@ -31,7 +31,6 @@ class AlarmStore {
   /// Every alarm, ordered by (type, member ID) (etcd lists them in map order; detcd's order is
   /// fixed so that every member answers alike).
   void list(google::protobuf::RepeatedPtrField<etcdserverpb::AlarmMember>* out) const;
-  bool empty() const { return alarms_.empty(); }
 
   /// Replaces the alarms with a snapshot's (restart, snapshot from the leader).
   void assign(const serverpb::SnapshotData& data);

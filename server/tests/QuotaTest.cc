@@ -260,7 +260,7 @@ TEST(QuotaTest, AlarmStoreActivatesListsAndDeactivatesAsEtcd) {
   AlarmStore restored;
   restored.assign(d);
   EXPECT_TRUE(restored.active(etcdserverpb::CORRUPT, 3));
-  EXPECT_FALSE(restored.empty());
+  EXPECT_FALSE(restored.active(etcdserverpb::NOSPACE));
 }
 
 TEST(QuotaTest, AlarmTextIsEtcdsCompactText) {
