@@ -311,6 +311,7 @@ void KvStore::putKey(WriteTxn& t, const std::string& key, const std::string& val
   rec.createRevision = created;
   rec.version = version;
   rec.lease = lease;
+  recordBytes_ += key.size() + value.size();
   it->second.put(rev);
   ++t.changes;
   if (oldLease != 0) {
@@ -335,6 +336,7 @@ void KvStore::deleteKey(WriteTxn& t, const std::string& key) {
   Record& rec = records_[rev];
   rec.key = key;
   rec.tombstone = true;
+  recordBytes_ += key.size();
   ki.tombstone(rev);
   ++t.changes;
   if (oldLease != 0) {
@@ -581,7 +583,10 @@ Status KvStore::compact(const etcdserverpb::CompactionRequest& req,
     it = it->second.empty() ? index_.erase(it) : std::next(it);
   }
   for (const Revision& r : removed) {
-    records_.erase(r);
+    auto it = records_.find(r);
+    assert(it != records_.end());
+    recordBytes_ -= it->second.key.size() + it->second.value.size();
+    records_.erase(it);
   }
   resp->mutable_header()->set_revision(currentRev_);
   return {};
@@ -749,6 +754,7 @@ Status KvStore::restore(const detcd::mvccsnappb::Snapshot& snap) {
   std::map<std::string, KeyIndex, std::less<>> index;
   std::map<Revision, Record> records;
   Revision prev{-1, 0};
+  uint64_t recordBytes = 0;
   for (const auto& r : snap.records()) {
     const Revision rev{r.main(), r.sub()};
     if (!(prev < rev) || rev.main > snap.current_revision()) {
@@ -775,6 +781,7 @@ Status KvStore::restore(const detcd::mvccsnappb::Snapshot& snap) {
     rec.version = r.version();
     rec.lease = r.lease();
     rec.tombstone = r.tombstone();
+    recordBytes += rec.key.size() + rec.value.size();
   }
   lessor_.clear();
   lessor_.demote();
@@ -783,6 +790,7 @@ Status KvStore::restore(const detcd::mvccsnappb::Snapshot& snap) {
   }
   index_ = std::move(index);
   records_ = std::move(records);
+  recordBytes_ = recordBytes;
   currentRev_ = snap.current_revision();
   compactRev_ = snap.compact_revision();
   leaseIdSeq_ = snap.lease_id_seq();

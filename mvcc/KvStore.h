@@ -135,6 +135,10 @@ class KvStore {
   std::optional<mvccpb::KeyValue> get(std::string_view key, int64_t atRev) const;
   /// Number of keys in the index (live or with stored history).
   size_t indexedKeys() const { return index_.size(); }
+  /// Key plus value bytes of every stored revision (tombstones count their key), kept up to
+  /// date by writes, compaction and restore: what the node's backend size (NodeStatus's
+  /// dbSizeBytes, the space quota) is made of, without walking records().
+  uint64_t recordBytes() const { return recordBytes_; }
 
   /// At most one listener (the watch hub); nullptr to detach.
   void setCommitListener(CommitListener* listener) { listener_ = listener; }
@@ -191,6 +195,7 @@ class KvStore {
   int64_t compactRev_ = -1;
   std::map<std::string, KeyIndex, std::less<>> index_;
   std::map<Revision, Record> records_;
+  uint64_t recordBytes_ = 0;  // sum of key.size() + value.size() over records_
   Lessor lessor_;
   uint64_t leaseIdSeq_ = 0;
   CommitListener* listener_ = nullptr;

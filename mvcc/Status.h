@@ -16,6 +16,7 @@ enum class StatusCode : int {
   kFailedPrecondition = 9,
   kOutOfRange = 11,
   kUnavailable = 14,
+  kDataLoss = 15,
 };
 
 /// The outcome of a store operation: ok, or etcd's gRPC error (code + exact message, as

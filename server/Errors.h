@@ -27,6 +27,13 @@ inline Status tooManyRequests() {
 inline Status requestTooLarge() {
   return {StatusCode::kInvalidArgument, "etcdserver: request is too large"};
 }
+/// A write (put, txn with puts, lease grant) that would take the backend over its quota, or any
+/// such write while a NOSPACE alarm is active (etcd's ErrGRPCNoSpace).
+inline Status noSpace() {
+  return {StatusCode::kResourceExhausted, "etcdserver: mvcc: database space exceeded"};
+}
+/// A write while a CORRUPT alarm is active (etcd's ErrGRPCCorrupt).
+inline Status corrupt() { return {StatusCode::kDataLoss, "etcdserver: corrupt cluster"}; }
 inline Status memberExists() {
   return {StatusCode::kFailedPrecondition, "etcdserver: member ID already exist"};
 }

@@ -11,6 +11,10 @@ Node::Node(env::Env& env, NodeConfig config)
 
 Node::~Node() = default;
 
+void Node::alarm(const etcdserverpb::AlarmRequest& req,
+                 Callback<etcdserverpb::AlarmResponse> done) {
+  impl_->alarm(req, std::move(done));
+}
 void Node::range(const etcdserverpb::RangeRequest& req,
                  Callback<etcdserverpb::RangeResponse> done) {
   impl_->range(req, std::move(done));

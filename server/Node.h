@@ -58,12 +58,18 @@ struct NodeStatus {
   std::uint64_t keys = 0;
   /// Bytes the store keeps: key and value of every stored revision, tombstones and history not
   /// yet compacted included, plus kRevisionOverheadBytes each (our analogue of
-  /// etcd_mvcc_db_total_size_in_bytes and Status's db_size: it grows with writes and shrinks
-  /// with compaction; etcd's bolt file only shrinks on defragmentation).
+  /// etcd_mvcc_db_total_size_in_bytes and Status's db_size, and the size the space quota,
+  /// NodeConfig::quotaBackendBytes, is compared with: it grows with writes and shrinks with
+  /// compaction; etcd's bolt file only shrinks on defragmentation). Leases are not counted.
   std::uint64_t dbSizeBytes = 0;
   /// The per-revision overhead counted in dbSizeBytes: the revision, create revision, version
   /// and lease (four 8-byte integers), as bolt stores them with each key-value.
   static constexpr std::uint64_t kRevisionOverheadBytes = 32;
+  /// The space quota in bytes (BackendQuota::limit: NodeConfig::quotaBackendBytes, 2 GiB for 0,
+  /// negative when disabled), for etcd_server_quota_backend_bytes.
+  std::int64_t quotaBackendBytes = 0;
+  /// The active alarms as applied here, ordered by (type, member) (Status's errors list them).
+  std::vector<etcdserverpb::AlarmMember> alarms;
   std::uint64_t snapshots = 0;  ///< snapshots saved so far (this incarnation)
   bool stopped = false;
   /// Stopped at start because its data directory is damaged (not a torn tail): it never served.
@@ -106,7 +112,10 @@ struct NodePeer {
 ///  - "etcdserver: request timed out" — no answer within requestTimeout; the outcome is
 ///    UNKNOWN (the entry may still commit);
 ///  - "etcdserver: server stopped" — the node stopped; outcome unknown for proposals;
-///  - "etcdserver: request is too large" — over maxRequestBytes; no effect.
+///  - "etcdserver: request is too large" — over maxRequestBytes; no effect;
+///  - "etcdserver: mvcc: database space exceeded" — a put, txn or lease grant over the space
+///    quota (the member raises the NOSPACE alarm first), or one that writes while the alarm is
+///    active; no effect.
 /// Writes (put, delete, txn with writes, compact, lease grant/revoke, member changes) are
 /// proposed through Raft (forwarded to the leader by Raft) and answered after this node
 /// applies them. Linearizable reads (serializable = false) wait for a ReadIndex and for the
@@ -181,6 +190,16 @@ class Node {
   /// Hands leadership to `target` (etcd's MoveLeader); answered once `target` leads or with
   /// "etcdserver: not leader" on a follower / "etcdserver: request timed out".
   void moveLeader(std::uint64_t target, Callback<etcdserverpb::MoveLeaderResponse> done);
+
+  /// etcd's Maintenance.Alarm, applied through Raft on every member as etcd does (GET too, so
+  /// that it is linearizable): GET lists the alarms of `req.alarm()` (all for NONE), ACTIVATE
+  /// raises alarm `req.alarm()` for member `req.memberid()`, DEACTIVATE clears it (answering the
+  /// alarm cleared, or none). A NOSPACE alarm refuses puts, txns with puts and lease grants on
+  /// every member with "etcdserver: mvcc: database space exceeded" until cleared; a CORRUPT one
+  /// refuses every write with "etcdserver: corrupt cluster" (server/Quota.h). Errors: the
+  /// proposal's (no leader, timed out, ...); InvalidArgument for an unknown action, or ACTIVATE
+  /// of NONE or of an unknown type (etcd stores those silently).
+  void alarm(const etcdserverpb::AlarmRequest& req, Callback<etcdserverpb::AlarmResponse> done);
 
   // --- Inspection (checks, reports, Status RPC) ---
   NodeStatus status() const;

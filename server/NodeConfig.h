@@ -56,6 +56,10 @@ struct NodeConfig {
   std::uint64_t maxSizePerMsg = std::uint64_t{1} << 20;
   std::uint64_t maxInflightMsgs = 512;
   int maxTxnOps = 128;                        ///< etcd's --max-txn-ops
+  /// etcd's --quota-backend-bytes: puts, txns and lease grants that would take the backend size
+  /// (NodeStatus::dbSizeBytes) to this many bytes or beyond are refused and raise the NOSPACE
+  /// alarm (server/Quota.h). 0 = etcd's default, 2 GiB; negative = no quota.
+  std::int64_t quotaBackendBytes = 0;
   /// Interval of the leader's expired-lease check (etcd: 500 ms), of watcher catch-up (etcd's
   /// syncWatchers: 100 ms) and of progress notifications (etcd: 10 min).
   env::Nanos leaseCheckInterval{500'000'000};

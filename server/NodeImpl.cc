@@ -88,7 +88,8 @@ Node::Impl::Impl(env::Env& env, NodeConfig config)
       store_(storeOptions(cfg_)),
       hub_(store_),
       log_(env, cfg_.dataDir, cfg_.walSegmentBytes),
-      waits_(env.clock) {
+      waits_(env.clock),
+      quota_(cfg_.quotaBackendBytes) {
   if (cfg_.id == 0) throw std::invalid_argument("NodeConfig: id must be non-zero");
   if (cfg_.tick <= env::Nanos{0}) throw std::invalid_argument("NodeConfig: tick must be positive");
   if (cfg_.snapshotCount == 0) {
@@ -250,6 +251,7 @@ bool Node::Impl::restoreSnapshot(const raftpb::Snapshot& snap) {
   }
   hub_.restored();
   members_.assign(d);
+  alarms_.assign(d);
   // A removed member stays removed, also when it restarts from (or is sent) a snapshot taken
   // after its removal, which no longer holds the configuration change that removed it.
   if (members_.isRemoved(cfg_.id) && !mentions(snap.metadata().conf_state(), cfg_.id)) {
@@ -512,10 +514,17 @@ void Node::Impl::applyNormal(const raftpb::Entry& e) {
     stop("entry " + std::to_string(e.index()) + " holds no valid proposal");
     return;
   }
-  ApplyResult r = applyRequest(store_, req, env_.clock.now().count());
+  ApplyResult r = applyWithAlarms(store_, alarms_, quota_, req, env_.clock.now().count());
   if (req.has_lease_revoke()) {
     revoking_.erase(req.lease_revoke().id());
     answerExpiredKeepAlives(req.lease_revoke().id());
+  }
+  if (req.has_alarm()) {
+    traceAlarm(req.alarm(), static_cast<const etcdserverpb::AlarmResponse&>(*r.response));
+  }
+  if (r.status == errors::noSpace() && !alarms_.active(etcdserverpb::NOSPACE) &&
+      raiseAfterApply(req)) {
+    return;
   }
   waits_.trigger(req.id(), r.status, r.response.get());
 }
@@ -579,6 +588,7 @@ void Node::Impl::maybeSnapshot() {
   serverpb::SnapshotData d;
   *d.mutable_store() = store_.snapshot();
   members_.save(&d);
+  alarms_.save(&d);
   d.set_consistent_index(consistentIndex_);
   d.set_cluster_id(clusterId_);
   auto snap = log_.storage().createSnapshot(consistentIndex_, &confState_, d.SerializeAsString());
@@ -657,7 +667,7 @@ NodeStatus Node::Impl::status() const {
   s.firstIndex = log_.storage().firstIndex();
   s.revision = store_.currentRevision();
   s.compactRevision = store_.compactRevision();
-  // HashKV, the key count and the size walk the whole store: computed once per applied state,
+  // HashKV and the key count walk the whole store: computed once per applied state,
   // however often polled.
   const std::tuple<std::uint64_t, std::int64_t, std::int64_t> key{
       consistentIndex_, s.revision, s.compactRevision};
@@ -672,14 +682,15 @@ NodeStatus Node::Impl::status() const {
     all.set_count_only(true);
     etcdserverpb::RangeResponse rresp;
     if (store_.range(all, &rresp).ok()) sum.keys = static_cast<std::uint64_t>(rresp.count());
-    for (const auto& [rev, rec] : store_.records()) {
-      sum.bytes += rec.key.size() + rec.value.size() + NodeStatus::kRevisionOverheadBytes;
-    }
     summaryCache_.emplace(key, sum);
   }
   s.hashKv = summaryCache_->second.hashKv;
   s.keys = summaryCache_->second.keys;
-  s.dbSizeBytes = summaryCache_->second.bytes;
+  s.dbSizeBytes = backendBytes(store_);
+  s.quotaBackendBytes = quota_.limit();
+  etcdserverpb::AlarmResponse alarms;
+  alarms_.list(alarms.mutable_alarms());
+  s.alarms.assign(alarms.alarms().begin(), alarms.alarms().end());
   s.voters.assign(confState_.voters().begin(), confState_.voters().end());
   s.learners.assign(confState_.learners().begin(), confState_.learners().end());
   s.walSyncs = log_.syncCount();

@@ -17,9 +17,11 @@
 #include "mvcc/KvStore.h"
 #include "mvcc/WatchHub.h"
 #include "raft/RawNode.h"
+#include "server/Alarms.h"
 #include "server/DurableLog.h"
 #include "server/Membership.h"
 #include "server/Node.h"
+#include "server/Quota.h"
 #include "server/Waits.h"
 
 namespace detcd::server {
@@ -56,6 +58,9 @@ class Node::Impl {
   void memberList(Callback<etcdserverpb::MemberListResponse> done);
   std::vector<NodePeer> peers() const;
   void moveLeader(std::uint64_t target, Callback<etcdserverpb::MoveLeaderResponse> done);
+
+  // --- alarms and the space quota (NodeAlarms.cc) ---
+  void alarm(const etcdserverpb::AlarmRequest& req, Callback<etcdserverpb::AlarmResponse> done);
 
   // --- leases (NodeLeases.cc) ---
   void leaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
@@ -139,6 +144,22 @@ class Node::Impl {
   template <class Response>
   Waits::Completion membersAnswer(Callback<Response> done, std::uint64_t memberId);
 
+  // --- alarms and the space quota (NodeAlarms.cc) ---
+  /// Whether a put, txn or lease grant costing `cost` (BackendQuota::cost) fits the quota on
+  /// this member's store now (etcd's quotaKVServer / quotaLeaseServer check before proposing).
+  bool fitsQuota(std::uint64_t cost) const;
+  /// Raises the NOSPACE alarm for this member through Raft (unless already applied here), then
+  /// answers `done` "database space exceeded" whatever became of the alarm (etcd's
+  /// quotaAlarmer.check).
+  void refuseNoSpace(Waits::Completion done);
+  /// After applying entry `req` whose result was "database space exceeded" with no NOSPACE alarm
+  /// active: the member holding its waiter raises the alarm and answers once the alarm applied
+  /// (etcd's applyEntryNormal). False when this member does not hold the waiter.
+  bool raiseAfterApply(const serverpb::InternalRaftRequest& req);
+  /// Traces an applied ACTIVATE, and a DEACTIVATE that found its alarm ("alarm": action,
+  /// member, alarm).
+  void traceAlarm(const etcdserverpb::AlarmRequest& req, const etcdserverpb::AlarmResponse& r);
+
   // --- leases (NodeLeases.cc) ---
   void onLeaseCheck();
   std::vector<std::int64_t> expiredLeases(std::int64_t nowNs) const;
@@ -172,9 +193,11 @@ class Node::Impl {
   mvcc::KvStore store_;
   mvcc::WatchHub hub_;
   Membership members_;
+  AlarmStore alarms_;
   DurableLog log_;
   std::unique_ptr<raft::RawNode> raw_;
   Waits waits_;
+  BackendQuota quota_;
   raftpb::ConfState confState_;
 
   std::uint64_t consistentIndex_ = 0;  ///< the last entry applied to the store
@@ -230,11 +253,10 @@ class Node::Impl {
   };
   std::optional<Traced> traced_;
   /// What status() computes by walking the store, keyed by (applied index, revision, compact
-  /// revision): HashKV, live keys, stored bytes.
+  /// revision): HashKV, live keys.
   struct StoreSummary {
     std::uint32_t hashKv = 0;
     std::uint64_t keys = 0;
-    std::uint64_t bytes = 0;
   };
   mutable std::optional<std::pair<std::tuple<std::uint64_t, std::int64_t, std::int64_t>,
                                   StoreSummary>> summaryCache_;

@@ -138,6 +138,7 @@ void Node::Impl::put(const etcdserverpb::PutRequest& req,
   if (auto st = mvcc::checkPutRequest(req); !st.ok()) return answer(done, st, {});
   serverpb::InternalRaftRequest r;
   *r.mutable_put() = req;
+  if (!fitsQuota(BackendQuota::cost(r))) return refuseNoSpace(typed(std::move(done)));
   propose(std::move(r), typed(std::move(done)));
 }
 
@@ -154,6 +155,8 @@ void Node::Impl::txn(const etcdserverpb::TxnRequest& req,
   if (auto st = mvcc::checkTxnRequest(req, cfg_.maxTxnOps); !st.ok()) {
     return answer(done, st, {});
   }
+  // etcd checks every txn, read-only ones too: none passes a backend at its quota.
+  if (!fitsQuota(BackendQuota::txnCost(req))) return refuseNoSpace(typed(std::move(done)));
   if (isReadOnlyTxn(req)) {
     // A read-only Txn is a linearizable read (etcd: isTxnReadonly -> linearizableReadNotify).
     return linearizableRead([this, req, done](const mvcc::Status& st) {
@@ -178,6 +181,7 @@ void Node::Impl::leaseGrant(const etcdserverpb::LeaseGrantRequest& req,
                             Callback<etcdserverpb::LeaseGrantResponse> done) {
   serverpb::InternalRaftRequest r;
   *r.mutable_lease_grant() = req;
+  if (!fitsQuota(BackendQuota::cost(r))) return refuseNoSpace(typed(std::move(done)));
   propose(std::move(r), typed(std::move(done)));
 }
 

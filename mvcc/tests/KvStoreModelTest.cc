@@ -281,16 +281,26 @@ rc::Gen<Step> genStep() {
       rc::gen::set(&Step::sub, rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 1000))));
 }
 
+/// recordBytes() recomputed from the records it summarises.
+uint64_t walkedRecordBytes(const KvStore& store) {
+  uint64_t bytes = 0;
+  for (const auto& [rev, rec] : store.records()) bytes += rec.key.size() + rec.value.size();
+  return bytes;
+}
+
 RC_GTEST_PROP(KvStoreModelTest, StoreAgreesWithReferenceModel, ()) {
   const auto steps = *rc::gen::container<std::vector<Step>>(genStep());
   KvStore store;
   testutil::ReferenceModel model;
   for (const Step& s : steps) {
     apply(s, store, model);
+    // The incremental byte count follows every write, delete, revoke and compaction.
+    RC_ASSERT(store.recordBytes() == walkedRecordBytes(store));
   }
   // The snapshot of the final state answers every readable revision the same way.
   KvStore restored;
   RC_ASSERT(restored.restore(store.snapshot()).ok());
+  RC_ASSERT(restored.recordBytes() == store.recordBytes());
   for (int64_t rev = std::max<int64_t>(1, store.compactRevision()); rev <= store.currentRevision();
        ++rev) {
     RangeRequest all;

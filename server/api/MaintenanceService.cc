@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "mvcc/KvStore.h"
+#include "server/Alarms.h"
 #include "server/Errors.h"
 #include "server/api/Services.h"
 #include "server/api/SnapshotFile.h"
@@ -49,29 +50,18 @@ class SnapshotStream final : public grpc::ServerWriteReactor<pb::SnapshotRespons
   pb::SnapshotResponse chunk_;
 };
 
-/// etcd's estimate of its backend size; detcd's store lives in memory, so this is the size of
-/// its snapshot encoding (what a Snapshot stream would send, less padding and digest).
-std::int64_t storeBytes(const Node& node) {
-  return static_cast<std::int64_t>(node.store().snapshot().ByteSizeLong());
-}
 }  // namespace
 
 ServerUnaryReactor* MaintenanceService::Alarm(CallbackServerContext* ctx, const Raw* in,
                                               Raw* out) {
-  pb::AlarmRequest req;
-  if (parseRequest(*in, &req) && req.action() == pb::AlarmRequest::ACTIVATE) {
-    auto* reactor = ctx->DefaultReactor();
-    reactor->Finish({grpc::StatusCode::UNIMPLEMENTED,
-                     "detcd: alarms are not supported (no NOSPACE or CORRUPT alarm is raised)"});
-    return reactor;
-  }
-  // GET lists no alarm (none is ever raised); DEACTIVATE of an absent alarm answers an empty
-  // list, as etcd does.
+  // Every action goes through Raft, as etcd's does (Node::alarm).
   return rawCall<pb::AlarmRequest, pb::AlarmResponse>(
-      ctx, b_.io, in, out, [this](const pb::AlarmRequest&, auto done) {
-        pb::AlarmResponse resp;
-        ownHeader(b_.node, resp.mutable_header());
-        done({}, resp);
+      ctx, b_.io, in, out, [this](const pb::AlarmRequest& req, auto done) {
+        b_.node.alarm(req, [this, done](const mvcc::Status& s, const pb::AlarmResponse& r) {
+          pb::AlarmResponse resp = r;
+          if (s.ok()) fillRevision(b_.node, resp.mutable_header());
+          done(s, resp);
+        });
       });
 }
 
@@ -84,7 +74,7 @@ ServerUnaryReactor* MaintenanceService::Status(CallbackServerContext* ctx, const
         pb::StatusResponse resp;
         ownHeader(b_.node, resp.mutable_header());
         resp.set_version(b_.options.version);
-        resp.set_dbsize(storeBytes(b_.node));
+        resp.set_dbsize(static_cast<std::int64_t>(s.dbSizeBytes));
         resp.set_dbsizeinuse(resp.dbsize());
         resp.set_leader(s.leader);
         resp.set_raftindex(s.commitIndex);
@@ -93,6 +83,8 @@ ServerUnaryReactor* MaintenanceService::Status(CallbackServerContext* ctx, const
         resp.set_islearner(std::find(s.learners.begin(), s.learners.end(), s.id) !=
                            s.learners.end());
         if (s.leader == 0) resp.add_errors("etcdserver: no leader");
+        // etcd lists the active alarms among the errors ("memberID:... alarm:NOSPACE ").
+        for (const auto& a : s.alarms) resp.add_errors(AlarmStore::text(a));
         done({}, resp);
       });
 }

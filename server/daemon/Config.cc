@@ -69,11 +69,14 @@ std::vector<ClusterMember> parseInitialCluster(const std::string& text,
 template <typename T>
 T scalar(const std::string& path, const std::string& key, const YAML::Node& value) {
   if (!value.IsScalar()) throw bad("config file " + path + ": key \"" + key + "\": not a scalar");
+  const std::string kind = std::is_signed_v<T>     ? "an integer"
+                           : std::is_integral_v<T> ? "a non-negative integer"
+                                                   : "a string";
   try {
     return value.as<T>();
   } catch (const YAML::Exception&) {
     throw bad("config file " + path + ": key \"" + key + "\": \"" + value.Scalar() +
-              "\" is not " + (std::is_integral_v<T> ? "a non-negative integer" : "a string"));
+              "\" is not " + kind);
   }
 }
 
@@ -98,6 +101,7 @@ NodeConfig Config::nodeConfig() const {
   c.snapshotCount = settings.snapshotCount;
   c.maxRequestBytes = settings.maxRequestBytes;
   c.maxTxnOps = static_cast<int>(settings.maxTxnOps);
+  c.quotaBackendBytes = settings.quotaBackendBytes;
   return c;
 }
 
@@ -137,7 +141,6 @@ Config resolve(const Settings& s) {
   if (s.snapshotCount == 0) throw bad("--snapshot-count must be positive");
   if (s.maxRequestBytes == 0) throw bad("--max-request-bytes must be positive");
   if (s.maxTxnOps == 0) throw bad("--max-txn-ops must be positive");
-  if (s.quotaBackendBytes < 0) throw bad("--quota-backend-bytes must not be negative");
   if (s.logLevel != "debug" && s.logLevel != "info" && s.logLevel != "warn" &&
       s.logLevel != "error") {
     throw bad("--log-level=" + s.logLevel + ": must be debug, info, warn or error");
@@ -205,7 +208,7 @@ void loadConfigFile(const std::string& path, Settings& s, std::vector<std::strin
     } else if (auto n = numbers.find(key); n != numbers.end()) {
       *n->second = scalar<std::uint64_t>(path, key, kv.second);
     } else if (key == "quota-backend-bytes") {
-      s.quotaBackendBytes = static_cast<std::int64_t>(scalar<std::uint64_t>(path, key, kv.second));
+      s.quotaBackendBytes = scalar<std::int64_t>(path, key, kv.second);
     } else {
       // etcd ignores keys it does not know; detcd also ignores etcd keys it does not implement.
       warnings.push_back("config file " + path + ": key \"" + key + "\" is not supported; ignored");
@@ -248,8 +251,8 @@ ParseResult parseCommandLine(int argc, const char* const* argv) {
                  "Number of committed transactions to trigger a snapshot to disk.")
       ->capture_default_str();
   app.add_option("--quota-backend-bytes", s.quotaBackendBytes,
-                 "Raise alarms when backend size exceeds the given quota (accepted, not "
-                 "enforced: detcd raises no alarm).")->capture_default_str();
+                 "Raise alarms when backend size exceeds the given quota (0 defaults to low "
+                 "space quota, a negative value disables it).")->capture_default_str();
   app.add_option("--max-request-bytes", s.maxRequestBytes,
                  "Maximum client request size in bytes the server will accept.")
       ->capture_default_str();

@@ -31,7 +31,7 @@ struct Settings {
   std::uint64_t heartbeatIntervalMs = 100;
   std::uint64_t electionTimeoutMs = 1000;
   std::uint64_t snapshotCount = 100'000;
-  std::int64_t quotaBackendBytes = 0;  ///< 0: etcd's default (2 GiB); not enforced by detcd
+  std::int64_t quotaBackendBytes = 0;  ///< 0: etcd's default (2 GiB); < 0: none
   std::uint64_t maxRequestBytes = 1'572'864;
   std::uint64_t maxTxnOps = 128;
   std::string logLevel = "info";  ///< debug | info | warn | error

@@ -19,6 +19,7 @@
 #include "env/AsioClock.h"
 #include "env/PosixDisk.h"
 #include "server/Node.h"
+#include "server/Quota.h"
 #include "server/api/ApiServices.h"
 #include "server/http/Endpoints.h"
 #include "server/http/HttpServer.h"
@@ -115,9 +116,17 @@ int runDaemon(const Config& config, Log& log) {
                               {"snapshot-count", s.snapshotCount},
                               {"max-request-bytes", s.maxRequestBytes},
                               {"max-txn-ops", s.maxTxnOps}});
-  if (s.quotaBackendBytes != 0) {
-    log.warn("--quota-backend-bytes is accepted but not enforced (detcd raises no NOSPACE alarm)",
-             {{"quota-backend-bytes", s.quotaBackendBytes}});
+  // As etcd's NewBackendQuota logs it.
+  if (s.quotaBackendBytes < 0) {
+    log.info("disabled backend quota", {{"quota-size-bytes", s.quotaBackendBytes}});
+  } else if (s.quotaBackendBytes > BackendQuota::kMaxRecommendedBytes) {
+    log.warn("quota exceeds the maximum value", {{"quota-size-bytes", s.quotaBackendBytes},
+                                                 {"quota-maximum-size-bytes",
+                                                  BackendQuota::kMaxRecommendedBytes}});
+  } else {
+    log.info(s.quotaBackendBytes == 0 ? "enabled backend quota with default value"
+                                      : "enabled backend quota",
+             {{"quota-size-bytes", BackendQuota(s.quotaBackendBytes).limit()}});
   }
   std::error_code ec;
   std::filesystem::create_directories(config.dataDir, ec);

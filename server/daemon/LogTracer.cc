@@ -8,7 +8,7 @@ namespace detcd::server::daemon {
 namespace {
 const std::set<std::string_view, std::less<>> kInfoKinds{
     "node-start", "snapshot-save", "snapshot-restore", "snapshot-saved", "wal-cut",
-    "wal-release", "wal-tail-truncated", "lease-expire"};
+    "wal-release", "wal-tail-truncated", "lease-expire", "alarm"};
 
 nlohmann::json toJson(std::initializer_list<env::TraceField> fields) {
   nlohmann::json out = nlohmann::json::object();

@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <string>
 
+#include "server/Alarms.h"
 #include "server/http/Metrics.h"
 
 namespace detcd::server::http {
@@ -27,6 +29,15 @@ void checkHealth(Node& node, env::Clock& clock, Respond done) {
   if (s.stopped || s.leader == 0) {
     spdlog::warn("/health error; {} (status code 503)",
                  s.stopped ? "member stopped: " + s.stopReason : std::string("no leader"));
+    return done(healthAnswer(false));
+  }
+  if (!s.alarms.empty()) {
+    // etcd 3.4: any active alarm makes the member unhealthy.
+    for (const auto& a : s.alarms) {
+      std::string alarm = AlarmStore::text(a);  // "memberID:... alarm:NOSPACE "
+      if (!alarm.empty()) alarm.pop_back();
+      spdlog::warn("serving /health false due to an alarm {} (status code 503)", alarm);
+    }
     return done(healthAnswer(false));
   }
   // Whichever comes first answers: the read, or the timeout.

@@ -14,11 +14,11 @@ namespace detcd::server::http {
 inline constexpr env::Nanos kHealthTimeout = std::chrono::seconds(1);
 
 /// etcd 3.4's health check (etcdhttp/metrics.go, checkHealth), answered through `done`:
-/// {"health":"true"} with 200 when the member is running, knows a leader and a linearizable
+/// {"health":"true"} with 200 when the member is running, has no active alarm (NOSPACE, CORRUPT,
+/// as applied here: NodeStatus::alarms), knows a leader and a linearizable
 /// read (a ReadIndex round through the leader, standing in for etcd 3.4's quorum QGET) is
 /// answered within kHealthTimeout on `clock`; {"health":"false"} and a newline with 503
 /// otherwise (etcd writes the failure with http.Error). Content-Type text/plain as etcd's.
-/// Alarms (etcd's NOSPACE/CORRUPT make it unhealthy) are not checked: the node raises none.
 /// `done` runs once, on the node's loop; `node` and `clock` must outlive the timeout.
 void checkHealth(Node& node, env::Clock& clock, Respond done);
 

@@ -168,6 +168,8 @@ std::string renderMetrics(const NodeStatus& node, const env::TransportStats& tra
             node.proposalsFailed);
   p.gauge("etcd_server_proposals_pending", "The current number of pending proposals to commit.",
           static_cast<double>(node.proposalsPending));
+  p.gauge("etcd_server_quota_backend_bytes", "Current backend storage quota size in bytes.",
+          static_cast<double>(node.quotaBackendBytes));
   return p.text();
 }
 

@@ -55,6 +55,7 @@ class PrometheusText {
 ///  - etcd_server_proposals_committed_total / _applied_total (gauges, as in etcd: the commit
 ///    and applied indexes), etcd_server_proposals_pending (gauge),
 ///    etcd_server_proposals_failed_total (counter),
+///  - etcd_server_quota_backend_bytes (gauge; NodeStatus::quotaBackendBytes),
 ///  - etcd_disk_wal_fsync_duration_seconds (histogram, etcd's buckets 1 ms .. 8.192 s),
 ///  - etcd_mvcc_db_total_size_in_bytes (gauge; NodeStatus::dbSizeBytes),
 ///    etcd_debugging_mvcc_keys_total, etcd_debugging_mvcc_current_revision,

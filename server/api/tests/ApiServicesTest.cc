@@ -198,6 +198,54 @@ TEST_F(ApiServicesTest, EtcdErrorCodesAndMessages) {
   EXPECT_EQ(st.error_message(), "etcdserver: authentication is not enabled");
 }
 
+TEST_F(ApiServicesTest, AlarmsGoThroughRaftAndCapWrites) {
+  pb::PutResponse resp;
+  ASSERT_TRUE(put("a", "1", &resp).ok());
+  pb::AlarmRequest activate;
+  activate.set_action(pb::AlarmRequest::ACTIVATE);
+  activate.set_memberid(1);
+  activate.set_alarm(pb::NOSPACE);
+  pb::AlarmResponse alarms;
+  ASSERT_TRUE(call(&pb::Maintenance::Stub::Alarm, maintenance_.get(), activate, &alarms).ok());
+  ASSERT_EQ(alarms.alarms_size(), 1);
+  EXPECT_EQ(alarms.header().member_id(), 1u);
+  EXPECT_EQ(alarms.header().revision(), 2);
+
+  // etcd's ErrGRPCNoSpace; reads go on; Status lists the alarm among its errors.
+  grpc::Status st = put("a", "2", &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(st.error_message(), "etcdserver: mvcc: database space exceeded");
+  pb::RangeRequest get;
+  get.set_key("a");
+  pb::RangeResponse got;
+  ASSERT_TRUE(call(&pb::KV::Stub::Range, kv_.get(), get, &got).ok());
+  pb::StatusResponse status;
+  ASSERT_TRUE(
+      call(&pb::Maintenance::Stub::Status, maintenance_.get(), pb::StatusRequest{}, &status).ok());
+  ASSERT_EQ(status.errors_size(), 1);
+  EXPECT_EQ(status.errors(0), "memberID:1 alarm:NOSPACE ");
+
+  pb::AlarmRequest list;  // GET of NONE: every alarm
+  ASSERT_TRUE(call(&pb::Maintenance::Stub::Alarm, maintenance_.get(), list, &alarms).ok());
+  ASSERT_EQ(alarms.alarms_size(), 1);
+  EXPECT_EQ(alarms.alarms(0).alarm(), pb::NOSPACE);
+  pb::AlarmRequest deactivate = activate;
+  deactivate.set_action(pb::AlarmRequest::DEACTIVATE);
+  ASSERT_TRUE(call(&pb::Maintenance::Stub::Alarm, maintenance_.get(), deactivate, &alarms).ok());
+  EXPECT_EQ(alarms.alarms_size(), 1);
+  EXPECT_TRUE(put("a", "2", &resp).ok());
+
+  // CORRUPT: etcd's ErrGRPCCorrupt (DATA_LOSS) for writes.
+  activate.set_alarm(pb::CORRUPT);
+  ASSERT_TRUE(call(&pb::Maintenance::Stub::Alarm, maintenance_.get(), activate, &alarms).ok());
+  st = put("a", "3", &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::DATA_LOSS);
+  EXPECT_EQ(st.error_message(), "etcdserver: corrupt cluster");
+  activate.set_alarm(pb::NONE);
+  st = call(&pb::Maintenance::Stub::Alarm, maintenance_.get(), activate, &alarms);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(ApiServicesTest, OversizedRequestsAreRefusedAndTheServerStaysUp) {
   pb::PutResponse resp;
   // Over --max-request-bytes (64 KiB here) but within gRPC's allowance: the node refuses it.

@@ -179,5 +179,23 @@ TEST(ConfigTest, VersionAndHelpExitZero) {
   EXPECT_NE(r.message.find("--initial-cluster-token"), std::string::npos);
 }
 
+TEST(ConfigTest, QuotaBackendBytesReachesTheNodeNegativeIncludedAsEtcd) {
+  EXPECT_EQ(parse({}).config.nodeConfig().quotaBackendBytes, 0);  // the node's 2 GiB
+  EXPECT_EQ(parse({"--quota-backend-bytes=200000"}).config.nodeConfig().quotaBackendBytes, 200000);
+  ParseResult r = parse({"--quota-backend-bytes=-1"});  // etcd: no quota
+  ASSERT_TRUE(r.run) << r.message;
+  EXPECT_EQ(r.config.nodeConfig().quotaBackendBytes, -1);
+  const std::string file = writeFile("quota.yml", "quota-backend-bytes: 8589934592\n");
+  r = parse({"--config-file", file});
+  ASSERT_TRUE(r.run) << r.message;
+  EXPECT_EQ(r.config.nodeConfig().quotaBackendBytes, std::int64_t{8} << 30);
+  const std::string bad = writeFile("quota-bad.yml", "quota-backend-bytes: lots\n");
+  r = parse({"--config-file", bad});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.message.find("\"lots\" is not an integer"), std::string::npos) << r.message;
+  std::filesystem::remove(file);
+  std::filesystem::remove(bad);
+}
+
 }  // namespace
 }  // namespace detcd::server::daemon

@@ -321,6 +321,36 @@ TEST_F(RealClusterTest, ReplicatesOverTcpAndServesHealthAndMetrics) {
     EXPECT_EQ(m.transport->stats().peersConnected, 2u);
   }
 
+  // An alarm makes every member unhealthy until it is disarmed (etcd 3.4's checkHealth).
+  const auto setAlarm = [&](etcdserverpb::AlarmRequest::AlarmAction action) {
+    etcdserverpb::AlarmRequest a;
+    a.set_action(action);
+    a.set_memberid(follower);
+    a.set_alarm(etcdserverpb::NOSPACE);
+    bool done = false;
+    members_.at(l).node->alarm(
+        a, [&](const mvcc::Status& st, const etcdserverpb::AlarmResponse&) {
+          EXPECT_TRUE(st.ok()) << st.message;
+          done = true;
+        });
+    ASSERT_TRUE(runUntil([&] { return done; }));
+    const bool active = action == etcdserverpb::AlarmRequest::ACTIVATE;
+    ASSERT_TRUE(runUntil([&] {
+      for (auto& [id, m] : members_) {
+        if (m.node->status().alarms.empty() == active) return false;
+      }
+      return true;
+    }));
+  };
+  setAlarm(etcdserverpb::AlarmRequest::ACTIVATE);
+  for (auto& [id, m] : members_) {
+    const Reply h = fetch(id, "/health");
+    EXPECT_EQ(h.status, 503u) << id;
+    EXPECT_EQ(h.body, "{\"health\":\"false\"}\n");
+  }
+  setAlarm(etcdserverpb::AlarmRequest::DEACTIVATE);
+  EXPECT_EQ(fetch(l, "/health").status, 200u);
+
   // Two members down: the last one loses its leader (CheckQuorum, then elections) and its
   // health goes false, 503.
   const std::uint64_t survivor = other;

@@ -72,6 +72,7 @@ NodeStatus sampleStatus() {
   s.proposalsPending = 1;
   s.keys = 5;
   s.dbSizeBytes = 12345;
+  s.quotaBackendBytes = 200000;
   s.walFsyncDurations.observe(500us);
   s.walFsyncDurations.observe(3ms);
   s.walFsyncDurations.observe(10s);
@@ -103,6 +104,9 @@ TEST(MetricsTest, EtcdNamesAndValues) {
            "# TYPE etcd_server_proposals_failed_total counter\n"
            "etcd_server_proposals_failed_total 2\n",
            "etcd_mvcc_db_total_size_in_bytes 12345\n",
+           "# HELP etcd_server_quota_backend_bytes Current backend storage quota size in bytes.\n"
+           "# TYPE etcd_server_quota_backend_bytes gauge\n"
+           "etcd_server_quota_backend_bytes 200000\n",
            "etcd_debugging_mvcc_keys_total 5\n",
            "etcd_debugging_mvcc_current_revision 17\n",
            "etcd_debugging_mvcc_compact_revision 0\n",
