@@ -36,10 +36,10 @@ class NoPeers final : public env::Transport {
 
 /// The transport for `config`'s member, on `io`: NoPeers when the initial cluster is this
 /// member alone and it bootstraps ("new"); otherwise env::TcpTransport listening on the first
-/// --listen-peer-urls, with the other --initial-cluster members as peers and the cluster token,
-/// started. Throws std::runtime_error when it cannot listen. A member started alone never gets
-/// peers (etcd's single member can grow with MemberAdd; detcd's cannot: restart it with its
-/// peers in --initial-cluster and a TCP transport is used).
+/// --listen-peer-urls, with initialPeers() and the cluster token, started. Throws
+/// std::runtime_error when it cannot listen. A member started alone gets no peers until it is
+/// restarted (etcd's single member can grow with MemberAdd at once; detcd's once restarted: a
+/// restarted member always uses a TCP transport, which follows its membership).
 std::unique_ptr<env::Transport> makePeerTransport(boost::asio::io_context& io,
                                                   const Config& config);
 
@@ -65,7 +65,9 @@ class PeerSync {
   Log& log_;
 };
 
-/// The --initial-cluster members other than `config`'s, ID -> first peer URL.
+/// The --initial-cluster members other than `config`'s, ID -> first peer URL (after identify():
+/// for a joining member the members it was told, for a restarted one those its flags or the
+/// running members describe, possibly none: PeerSync gives those the node applied).
 std::map<std::uint64_t, std::string> initialPeers(const Config& config);
 
 }  // namespace detcd::server::daemon

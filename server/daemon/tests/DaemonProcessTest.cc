@@ -132,7 +132,9 @@ TEST_F(DaemonProcessTest, DamagedWalIsRefusedWithTheReason) {
     int st = 0;
     for (int i = 0; i < 5; ++i) etcdctl(server.endpoint(), "put k" + std::to_string(i) + " v", &st);
   }  // SIGKILL
-  // Flip a byte in the middle of the first WAL segment (not a torn tail: real corruption).
+  // Flip a byte in the middle of the first WAL segment (not a torn tail: real corruption): the
+  // data of the third record after the header (crc, metadata with the cluster token), which
+  // later synced records follow; a byte of a record's padding would go unnoticed.
   fs::path wal;
   for (const auto& e : fs::directory_iterator(dir_ + "/data/member/wal")) {
     if (e.path().extension() == ".wal") wal = e.path();
@@ -140,11 +142,11 @@ TEST_F(DaemonProcessTest, DamagedWalIsRefusedWithTheReason) {
   ASSERT_FALSE(wal.empty());
   {
     std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(100);
+    f.seekg(184);
     char c = 0;
     f.read(&c, 1);
     c = static_cast<char>(c ^ 0x5a);
-    f.seekp(100);
+    f.seekp(184);
     f.write(&c, 1);
   }
   ServerProcess refused(ServerKind::kDetcd, dir_, {}, ports[0], ports[1]);

@@ -72,8 +72,11 @@ class ClusterProcesses {
   /// Picks ports for one more member (etcdN+1) without starting it (before MemberAdd).
   const ClusterMember& planMember();
   /// Starts member `i` (0-based) from its config file; `existing` writes
-  /// initial-cluster-state: existing with every planned member in initial-cluster.
-  void start(std::size_t i, bool existing = false);
+  /// initial-cluster-state: existing with every planned member in initial-cluster; `token` is
+  /// the initial-cluster-token written.
+  void start(std::size_t i, bool existing = false, const std::string& token = "etcd-cluster-1");
+  /// Gives member `i` a new free peer port (for MemberUpdate; the next start() listens there).
+  const ClusterMember& movePeerPort(std::size_t i);
   /// Waits until `etcdctl endpoint health` succeeds on member `i`; false after `timeout`.
   bool waitHealthy(std::size_t i, std::chrono::milliseconds timeout);
 
