@@ -92,7 +92,9 @@ struct NodePeer {
 /// `config.join`, starts empty and waits for the leader). A torn WAL tail is truncated and
 /// traced; any other damage makes the node refuse to start: it is stopped() with the reason, and
 /// never serves. It starts its tick timer on env.clock and listens on env.transport (payloads
-/// are detcd::serverpb::PeerMessage). It stops for good when a WAL write/fsync fails (fail-stop,
+/// are detcd::serverpb::PeerMessage); with NodeConfig::clientUrls it then publishes its name and
+/// client URLs through Raft until they are applied (published(); etcd's publish; never in the
+/// simulator, whose members have no client URLs). It stops for good when a WAL write/fsync fails (fail-stop,
 /// fsyncgate) or when a configuration without it is applied (removed member). Destruction is a
 /// crash: nothing is flushed, pending callbacks are dropped without being called.
 ///

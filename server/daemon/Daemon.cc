@@ -228,7 +228,8 @@ int runDaemon(const Config& flags, Log& log) {
   bool serving = false;
   std::function<void()> check = [&] {
     if (peerSync) peerSync->update(node->peers());
-    if (!serving && !node->stopped() && node->published()) {
+    // Not once shutting down: the stopper thread reads `server`.
+    if (!serving && !stopper.joinable() && !node->stopped() && node->published()) {
       serving = true;
       if (!serveClients()) return shutdown(1);
     }

@@ -23,8 +23,8 @@ std::string etcdBinary();
 /// destruction.
 class ServerProcess {
  public:
-  /// Ports 0: free ones are picked (a restart on the same data passes the previous ones: the
-  /// member ID derives from the peer URL).
+  /// Ports 0: free ones are picked (a restart on the same data passes the previous ones, so that
+  /// it is found where it was).
   ServerProcess(ServerKind kind, const std::string& dir, const std::vector<std::string>& extraFlags,
                 int clientPort = 0, int peerPort = 0);
 
