@@ -11,7 +11,6 @@
 #include <climits>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <random>
 #include <thread>
 
@@ -70,16 +69,13 @@ std::unique_ptr<grpc::Server> startGrpc(const Config& config, api::ApiServices& 
 /// False (logged) when a given URL cannot be listened on: fatal, as etcd's listener errors; the
 /// derived default only logs a warning.
 bool startHttp(boost::asio::io_context& io, const Config& config, Node& node, env::Clock& clock,
-               env::Transport& transport, Log& log,
+               env::TcpTransport& transport, Log& log,
                std::vector<std::unique_ptr<http::HttpServer>>& servers) {
-  auto* tcp = dynamic_cast<env::TcpTransport*>(&transport);
   for (const auto& u : config.listenMetricsUrls) {
     http::HttpServerOptions options;
     options.listenUrl = u.str();
     auto server = std::make_unique<http::HttpServer>(io, options);
-    http::addNodeEndpoints(*server, node, clock, [tcp] {
-      return tcp != nullptr ? tcp->stats() : env::TransportStats{};
-    });
+    http::addNodeEndpoints(*server, node, clock, [&transport] { return transport.stats(); });
     try {
       server->start();
     } catch (const std::runtime_error& e) {
@@ -139,7 +135,7 @@ int runDaemon(const Config& flags, Log& log) {
   env::AsioClock clock(io);
   LogTracer tracer(log);
   env::NoBuggify buggify;
-  std::unique_ptr<env::Transport> transport;
+  std::unique_ptr<env::TcpTransport> transport;
   try {
     transport = makePeerTransport(io, config);
   } catch (const std::runtime_error& e) {
@@ -196,30 +192,24 @@ int runDaemon(const Config& flags, Log& log) {
     shutdown(0);
   });
   // etcd's member stops when its peers answer 410 Gone: it was removed while away.
-  auto* tcp = dynamic_cast<env::TcpTransport*>(transport.get());
-  if (tcp != nullptr) {
-    tcp->setRemovedHandler([&](env::NodeId by) {
-      log.warn("the member has been permanently removed from the cluster; exiting",
-               {{"removed-by", hex(by)}});
-      shutdown(0);
-    });
-  }
-  std::optional<PeerSync> peerSync;
-  if (tcp != nullptr) {
-    peerSync.emplace(*tcp, config.memberId, initialPeers(config), log);
-    // A member joining with --initial-cluster-state existing asks for this list (identify()).
-    tcp->setMembersProvider([&] {
-      serverpb::ClusterMembers cm;
-      cm.set_cluster_id(node->status().clusterId);
-      for (const NodePeer& p : node->peers()) {
-        if (p.removed) continue;
-        auto* m = cm.add_members();
-        m->set_id(p.id);
-        m->set_peer_url(p.peerUrl);
-      }
-      return cm.SerializeAsString();
-    });
-  }
+  transport->setRemovedHandler([&](env::NodeId by) {
+    log.warn("the member has been permanently removed from the cluster; exiting",
+             {{"removed-by", hex(by)}});
+    shutdown(0);
+  });
+  PeerSync peerSync(*transport, config.memberId, initialPeers(config), log);
+  // A member joining with --initial-cluster-state existing asks for this list (identify()).
+  transport->setMembersProvider([&] {
+    serverpb::ClusterMembers cm;
+    cm.set_cluster_id(node->status().clusterId);
+    for (const NodePeer& p : node->peers()) {
+      if (p.removed) continue;
+      auto* m = cm.add_members();
+      m->set_id(p.id);
+      m->set_peer_url(p.peerUrl);
+    }
+    return cm.SerializeAsString();
+  });
   // Each heartbeat interval: the transport follows the membership the node applied (added and
   // removed members), clients are served once the member published, and the process ends once
   // the node stopped for good: removed from the cluster (etcd exits 0 then) or a WAL failure
@@ -227,7 +217,7 @@ int runDaemon(const Config& flags, Log& log) {
   boost::asio::steady_timer watchdog(io);
   bool serving = false;
   std::function<void()> check = [&] {
-    if (peerSync) peerSync->update(node->peers());
+    peerSync.update(node->peers());
     // Not once shutting down: the stopper thread reads `server`.
     if (!serving && !stopper.joinable() && !node->stopped() && node->published()) {
       serving = true;

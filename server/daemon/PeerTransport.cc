@@ -15,11 +15,8 @@ std::map<std::uint64_t, std::string> initialPeers(const Config& config) {
   return peers;
 }
 
-std::unique_ptr<env::Transport> makePeerTransport(boost::asio::io_context& io,
-                                                  const Config& config) {
-  const bool alone = !config.fromDataDir && config.initialCluster.size() == 1 &&
-                     config.settings.initialClusterState == "new";
-  if (alone) return std::make_unique<NoPeers>(config.memberId);
+std::unique_ptr<env::TcpTransport> makePeerTransport(boost::asio::io_context& io,
+                                                     const Config& config) {
   // The peers are the other --initial-cluster members (a joining member's are those the running
   // members listed, identify()); a restarted member's, and members added later, come through
   // PeerSync.

@@ -483,6 +483,65 @@ TEST_P(ClusterTest, RestartWithOtherInitialFlagsKeepsTheMemberOfItsDataDirectory
   EXPECT_EQ(membersByName(i), before);
 }
 
+/// A member started alone grows with MemberAdd, as etcd's does: it listens for peers too.
+class SingleMemberTest : public ::testing::TestWithParam<ServerKind> {
+ protected:
+  void SetUp() override {
+    dir_ = (fs::temp_directory_path() /
+            ("detcd-etcdctl-single-" + std::to_string(::getpid()) + "-" +
+             (GetParam() == ServerKind::kDetcd ? "detcd" : "etcd")))
+               .string();
+    fs::remove_all(dir_);
+    cluster_ = std::make_unique<ClusterProcesses>(GetParam(), dir_, 1);
+    cluster_->startAll();
+    ASSERT_TRUE(cluster_->waitHealthy(0, 90s)) << cluster_->log(0);
+  }
+  void TearDown() override {
+    cluster_.reset();
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  std::string dir_;
+  std::unique_ptr<ClusterProcesses> cluster_;
+};
+
+TEST_P(SingleMemberTest, GrowsWithMemberAdd) {
+  std::string out, err;
+  ASSERT_EQ(cluster_->etcdctl(0, "put before growing", &out, &err), 0) << err;
+  const ClusterMember second = cluster_->planMember();
+  std::string added;
+  for (int attempt = 0; attempt < 30; ++attempt) {  // etcd's strict reconfiguration check
+    err.clear();
+    if (cluster_->etcdctl(0, "member add " + second.name + " --peer-urls=" + second.peerUrl(),
+                          &added, &err) == 0 ||
+        err.find("unhealthy cluster") == std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(1s);
+  }
+  ASSERT_NE(added.find("added to cluster"), std::string::npos) << added << err;
+  cluster_->start(1, /*existing=*/true);
+  ASSERT_TRUE(cluster_->waitHealthy(1, 90s)) << cluster_->log(1);
+  out.clear();
+  EXPECT_EQ(cluster_->etcdctl(1, "get before --print-value-only", &out, &err), 0) << err;
+  EXPECT_EQ(out, "growing\n");
+  out.clear();
+  EXPECT_EQ(cluster_->etcdctl(1, "put after growing", &out, &err), 0) << err;
+  out.clear();
+  EXPECT_EQ(cluster_->etcdctl(0, "get after --print-value-only", &out, &err), 0) << err;
+  EXPECT_EQ(out, "growing\n");
+  out.clear();
+  EXPECT_EQ(cluster_->etcdctl(0, "member list", &out, &err), 0) << err;
+  const auto rows = lines(out);
+  ASSERT_EQ(rows.size(), 2u) << out;
+  for (const auto& r : rows) EXPECT_EQ(fields(r)[1], "started") << r;
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, SingleMemberTest,
+                         ::testing::Values(ServerKind::kDetcd, ServerKind::kEtcd),
+                         [](const ::testing::TestParamInfo<ServerKind>& p) {
+                           return p.param == ServerKind::kDetcd ? "detcd" : "etcd";
+                         });
+
 INSTANTIATE_TEST_SUITE_P(Servers, ClusterTest,
                          ::testing::Values(ServerKind::kDetcd, ServerKind::kEtcd),
                          [](const ::testing::TestParamInfo<ServerKind>& p) {

@@ -122,6 +122,26 @@ TEST_F(DaemonProcessTest, BadFlagExitsTwoNamingIt) {
   EXPECT_NE(readFile(dir_ + "/err").find("--heartbeat-interval"), std::string::npos);
 }
 
+TEST_F(DaemonProcessTest, JoiningWithNoMemberAnsweringExitsOneSayingWhy) {
+  const std::string client = "http://127.0.0.1:" + std::to_string(freePort());
+  const std::string peer = "http://127.0.0.1:" + std::to_string(freePort());
+  const std::string nobody = "http://127.0.0.1:" + std::to_string(freePort());
+  Child joiner({detcdBinary(), "--name=s2", "--data-dir=" + dir_ + "/data",
+                "--listen-client-urls=" + client, "--advertise-client-urls=" + client,
+                "--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
+                "--initial-cluster=s1=" + nobody + ",s2=" + peer,
+                "--initial-cluster-state=existing"},
+               dir_, dir_ + "/joiner.out", dir_ + "/joiner.log");
+  const auto exit = joiner.wait(20s);
+  const std::string log = readFile(dir_ + "/joiner.log");
+  ASSERT_TRUE(exit.has_value()) << log;
+  EXPECT_EQ(*exit, 1);
+  EXPECT_NE(log.find("could not get the member list from any other member of --initial-cluster"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("cannot get the member list from " + nobody), std::string::npos) << log;
+}
+
 TEST_F(DaemonProcessTest, DamagedWalIsRefusedWithTheReason) {
   int ports[2] = {0, 0};
   {
