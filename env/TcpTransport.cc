@@ -27,6 +27,10 @@ namespace {
 
 /// First bytes of every handshake: names the protocol and its version.
 constexpr std::string_view kMagic{"detcdp1\n", 8};
+/// The whole first frame of a member-list query (fetchMembers): answered, then closed.
+constexpr std::string_view kMembersQuery{"detcdm1\n", 8};
+/// Bound on a member-list answer a querier accepts.
+constexpr std::size_t kMaxMembersBytes = 16u << 20;
 constexpr std::size_t kHeaderBytes = 4;
 /// A handshake is the magic, two member IDs and a token: anything longer is not one of ours.
 constexpr std::size_t kMaxHandshakeBytes = 4096;
@@ -545,8 +549,31 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
     readMore(in);
   }
 
-  /// Accepts (true) or refuses the connection's handshake.
+  /// Answers a member-list query with the provider's bytes, then closes.
+  void answerMembers(const std::shared_ptr<Inbound>& in) {
+    if (!membersProvider_) {
+      refuse(in, "no member list here");
+      return;
+    }
+    MembersProvider provider = membersProvider_;
+    in->reply = frame(std::string(1, kAccept) + provider());
+    in->timer.cancel();
+    spdlog::info("sent the member list to {}", in->remote);
+    auto self = shared_from_this();
+    asio::async_write(in->socket, asio::buffer(in->reply),
+                      [this, self, in](const error_code&, std::size_t) {
+                        if (closed_) return;
+                        dropInbound(*in);
+                      });
+  }
+
+  /// Accepts (true) or refuses the connection's handshake; a member-list query is answered
+  /// (false: nothing more is read from that connection).
   bool onHandshake(const std::shared_ptr<Inbound>& in, const std::string& b) {
+    if (b == kMembersQuery) {
+      answerMembers(in);
+      return false;
+    }
     if (b.size() < kMagic.size() + 16 || std::string_view(b).substr(0, kMagic.size()) != kMagic) {
       ++stats_.connectionsRefused;
       refuse(in, "not a detcd peer handshake");
@@ -650,6 +677,7 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
   bool closed_ = false;
   Receiver receiver_;
   RemovedHandler removedHandler_;
+  MembersProvider membersProvider_;
   std::map<NodeId, std::shared_ptr<Outbound>> outbound_;
   std::map<std::uint64_t, std::shared_ptr<Inbound>> inbound_;
   std::uint64_t nextInbound_ = 0;
@@ -674,6 +702,64 @@ void TcpTransport::setReceiver(Receiver receiver) { impl_->receiver_ = std::move
 void TcpTransport::setRemovedHandler(RemovedHandler handler) {
   impl_->removedHandler_ = std::move(handler);
 }
+void TcpTransport::setMembersProvider(MembersProvider provider) {
+  impl_->membersProvider_ = std::move(provider);
+}
 TransportStats TcpTransport::stats() const { return impl_->stats(); }
+
+std::string fetchMembers(const std::string& url, Nanos timeout) {
+  const auto failed = [&](const std::string& why) {
+    return std::runtime_error("cannot get the member list from " + url + ": " + why);
+  };
+  PeerAddress addr;
+  try {
+    addr = PeerAddress::parse(url);
+  } catch (const std::invalid_argument& e) {
+    throw failed(e.what());
+  }
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  tcp::socket socket(io);
+  const std::string request = frame(kMembersQuery);
+  std::array<char, kHeaderBytes> header{};
+  std::string body;
+  std::string error;
+  bool answered = false;
+  const auto fail = [&](const std::string& why) { error = why; };
+  const auto readBody = [&](const error_code& ec, std::size_t) {
+    if (ec) return fail("no answer: " + ec.message());
+    answered = true;
+  };
+  const auto readHeader = [&](const error_code& ec, std::size_t) {
+    if (ec) return fail("no answer: " + ec.message());
+    const std::uint64_t len = getBigEndian(header.data(), 4);
+    if (len == 0 || len > kMaxMembersBytes) {
+      return fail("malformed answer (" + std::to_string(len) + " bytes): not a detcd peer?");
+    }
+    body.assign(len, '\0');
+    asio::async_read(socket, asio::buffer(body), readBody);
+  };
+  const auto connected = [&](const error_code& ec, const tcp::endpoint&) {
+    if (ec) return fail(ec.message());
+    asio::async_write(socket, asio::buffer(request), [&](const error_code& wec, std::size_t) {
+      if (wec) return fail(wec.message());
+      asio::async_read(socket, asio::buffer(header), readHeader);
+    });
+  };
+  resolver.async_resolve(addr.host, std::to_string(addr.port),
+                         [&](const error_code& ec, tcp::resolver::results_type results) {
+                           if (ec) return fail("resolving " + addr.host + ": " + ec.message());
+                           asio::async_connect(socket, results, connected);
+                         });
+  io.run_for(timeout);
+  if (!answered && error.empty()) {
+    error = "no answer within " + std::to_string(timeout.count() / 1'000'000) + " ms";
+  }
+  if (!error.empty()) throw failed(error);
+  if (body[0] != kAccept) {
+    throw failed(body[0] == kRefuse ? "refused: " + body.substr(1) : "malformed answer");
+  }
+  return body.substr(1);
+}
 
 }  // namespace detcd::env

@@ -137,6 +137,14 @@ class TcpTransport final : public Transport {
   using RemovedHandler = std::function<void(NodeId by)>;
   void setRemovedHandler(RemovedHandler handler);
 
+  /// Answers member-list queries (fetchMembers()) on the peer listener with what `provider`
+  /// returns (opaque bytes; the daemon's serverpb::ClusterMembers), called on the io_context
+  /// once per query. Queries are refused ("no member list here") while no provider is set. etcd
+  /// serves GET /members on its peer listener for the same purpose; like etcd's, the query
+  /// needs no cluster token.
+  using MembersProvider = std::function<std::string()>;
+  void setMembersProvider(MembersProvider provider);
+
   /// Counters for metrics (a copy).
   TransportStats stats() const;
 
@@ -144,6 +152,14 @@ class TcpTransport final : public Transport {
   class Impl;
   std::shared_ptr<Impl> impl_;
 };
+
+/// Asks the member whose peer transport listens at `url` ("http://HOST:PORT") for its member list
+/// (the bytes its MembersProvider returns): what a member started with --initial-cluster-state
+/// existing does to learn its own ID and the cluster's (etcd's GetClusterFromRemotePeers, over
+/// GET /members). Blocks the calling thread for up to `timeout` on a private io_context; use it
+/// before the node's loop runs. Throws std::runtime_error naming the URL and the reason: no
+/// answer, refused, not a detcd peer, or a bad URL.
+std::string fetchMembers(const std::string& url, Nanos timeout);
 
 /// A parsed peer (or metrics) URL. Accepts "http://HOST:PORT" (HOST an IPv4 address, a name, or
 /// an IPv6 address in brackets; PORT 0..65535; a trailing "/" allowed). Throws

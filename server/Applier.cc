@@ -56,6 +56,7 @@ ApplyResult applyRequest(mvcc::KvStore& store, const serverpb::InternalRaftReque
       return run<LeaseRevokeResponse>(
           [&](LeaseRevokeResponse* r) { return store.leaseRevoke(req.lease_revoke(), r); });
     case serverpb::InternalRaftRequest::kAlarm:  // the alarm store's: applyWithAlarms (Quota.h)
+    case serverpb::InternalRaftRequest::kMemberAttrSet:  // the member list's, not the store's
     case serverpb::InternalRaftRequest::REQUEST_NOT_SET:
       break;
   }

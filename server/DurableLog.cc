@@ -233,4 +233,18 @@ wal::Error DurableLog::saveOwnSnapshot(const raftpb::Snapshot& snap, std::uint64
   return wal_->releaseTo(releaseTo);
 }
 
+wal::Result<std::string> readWalMetadata(env::Disk& disk, const std::string& dataDir) {
+  const std::string dir = dataDir + "/wal";
+  auto listed = wal::listWal(disk, dir);
+  if (!listed) return listed.error();
+  const std::string path = wal::joinPath(dir, listed.value().segments.front().file());
+  auto bytes = wal::readWhole(disk, path);
+  if (!bytes) return bytes.error();
+  const wal::SegmentScan scan = wal::scanSegment(bytes.value());
+  for (const auto& f : scan.records) {
+    if (f.type == wal::RecordType::kMetadata) return std::string(f.data);
+  }
+  return wal::corrupt(path, 0, "no metadata record in the segment's header");
+}
+
 }  // namespace detcd::server

@@ -94,6 +94,13 @@ class DurableLog {
   FsyncHistogram fsyncs_;
 };
 
+/// The metadata record of the WAL in `<dataDir>/wal` (serverpb::WalMetadata as the node wrote
+/// it: member ID, cluster ID), read from the first segment's header without opening the log: the
+/// daemon learns its member ID from it before it starts the node (etcd reads the ID from the
+/// WAL's metadata on restart). Errors: kNotFound when there is no WAL; kIo; kCorrupt when the
+/// first segment has no metadata record.
+wal::Result<std::string> readWalMetadata(env::Disk& disk, const std::string& dataDir);
+
 /// Conversions between raftpb and the WAL's own types.
 wal::Entry toWal(const raftpb::Entry& e);
 raftpb::Entry fromWal(const wal::Entry& e);

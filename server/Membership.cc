@@ -28,6 +28,7 @@ mvcc::Status Membership::validate(const raftpb::ConfChangeV2& cc) const {
         if (contains(id)) return errors::memberExists();
         break;
       case raftpb::ConfChangeRemoveNode:
+      case raftpb::ConfChangeUpdateNode:
         if (!contains(id)) return errors::memberNotFound();
         break;
       default:
@@ -37,7 +38,7 @@ mvcc::Status Membership::validate(const raftpb::ConfChangeV2& cc) const {
   return {};
 }
 
-void Membership::apply(const raftpb::ConfChangeV2& cc, const serverpb::Member& added) {
+void Membership::apply(const raftpb::ConfChangeV2& cc, const serverpb::Member& member) {
   for (const auto& c : cc.changes()) {
     const std::uint64_t id = c.node_id();
     switch (c.type()) {
@@ -48,7 +49,7 @@ void Membership::apply(const raftpb::ConfChangeV2& cc, const serverpb::Member& a
           it->second.set_learner(c.type() == raftpb::ConfChangeAddLearnerNode);
           break;
         }
-        serverpb::Member m = added;
+        serverpb::Member m = member;
         m.set_id(id);
         m.set_learner(c.type() == raftpb::ConfChangeAddLearnerNode);
         members_[id] = m;
@@ -58,10 +59,24 @@ void Membership::apply(const raftpb::ConfChangeV2& cc, const serverpb::Member& a
         members_.erase(id);
         removed_.insert(id);
         break;
+      case raftpb::ConfChangeUpdateNode:
+        if (auto it = members_.find(id); it != members_.end()) {
+          it->second.set_peer_url(member.peer_url());
+        }
+        break;
       default:
         break;
     }
   }
+}
+
+bool Membership::setAttributes(std::uint64_t id, const std::string& name,
+                               const google::protobuf::RepeatedPtrField<std::string>& clientUrls) {
+  auto it = members_.find(id);
+  if (it == members_.end()) return false;
+  it->second.set_name(name);
+  *it->second.mutable_client_urls() = clientUrls;
+  return true;
 }
 
 void Membership::assign(const serverpb::SnapshotData& data) {
@@ -82,6 +97,7 @@ void Membership::toApi(const serverpb::Member& m, etcdserverpb::Member* out) {
   out->set_name(m.name());
   out->clear_peerurls();
   if (!m.peer_url().empty()) out->add_peerurls(m.peer_url());
+  *out->mutable_clienturls() = m.client_urls();
   out->set_islearner(m.learner());
 }
 

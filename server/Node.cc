@@ -70,6 +70,10 @@ void Node::memberRemove(std::uint64_t id, Callback<etcdserverpb::MemberRemoveRes
 void Node::memberPromote(std::uint64_t id, Callback<etcdserverpb::MemberPromoteResponse> done) {
   impl_->memberPromote(id, std::move(done));
 }
+void Node::memberUpdate(std::uint64_t id, const std::string& peerUrl,
+                        Callback<etcdserverpb::MemberUpdateResponse> done) {
+  impl_->memberUpdate(id, peerUrl, std::move(done));
+}
 void Node::memberList(Callback<etcdserverpb::MemberListResponse> done) {
   impl_->memberList(std::move(done));
 }
@@ -79,6 +83,8 @@ void Node::moveLeader(std::uint64_t target, Callback<etcdserverpb::MoveLeaderRes
 std::vector<NodePeer> Node::peers() const { return impl_->peers(); }
 NodeStatus Node::status() const { return impl_->status(); }
 bool Node::stopped() const { return impl_->stopped(); }
+bool Node::published() const { return impl_->published(); }
+env::Nanos Node::now() const { return impl_->now(); }
 const mvcc::KvStore& Node::store() const { return impl_->store(); }
 
 }  // namespace detcd::server

@@ -98,7 +98,9 @@ struct NodePeer {
 /// `config.join`, starts empty and waits for the leader). A torn WAL tail is truncated and
 /// traced; any other damage makes the node refuse to start: it is stopped() with the reason, and
 /// never serves. It starts its tick timer on env.clock and listens on env.transport (payloads
-/// are detcd::serverpb::PeerMessage). It stops for good when a WAL write/fsync fails (fail-stop,
+/// are detcd::serverpb::PeerMessage); with NodeConfig::clientUrls it then publishes its name and
+/// client URLs through Raft until they are applied (published(); etcd's publish; never in the
+/// simulator, whose members have no client URLs). It stops for good when a WAL write/fsync fails (fail-stop,
 /// fsyncgate) or when a configuration without it is applied (removed member). Destruction is a
 /// crash: nothing is flushed, pending callbacks are dropped without being called.
 ///
@@ -177,6 +179,14 @@ class Node {
   /// Promotes learner `id` to voter. Errors: "etcdserver: member not found",
   /// "etcdserver: can only promote a learner member".
   void memberPromote(std::uint64_t id, Callback<etcdserverpb::MemberPromoteResponse> done);
+  /// Moves member `id` to `peerUrl` (etcd's MemberUpdate): a ConfChangeUpdateNode entry (no
+  /// joint consensus: no voter changes), applied to the member list; name, client URLs and
+  /// learner flag stay. Error: "etcdserver: member not found". The caller checks the URL is
+  /// not another member's (etcd: "Peer URLs already exists").
+  void memberUpdate(std::uint64_t id, const std::string& peerUrl,
+                    Callback<etcdserverpb::MemberUpdateResponse> done);
+  /// The member list as applied here: ID, name, peer URL and client URLs (those the member
+  /// published; none before it did), learner flag.
   void memberList(Callback<etcdserverpb::MemberListResponse> done);
   /// The members as applied here, this one included: every listed member with its peer URL
   /// (ascending IDs), then every removed ID that Raft's configuration no longer mentions (the rule
@@ -204,6 +214,12 @@ class Node {
   // --- Inspection (checks, reports, Status RPC) ---
   NodeStatus status() const;
   bool stopped() const;
+  /// The node's clock (env.clock): what MemberAdd mixes into a new member's ID, so that IDs
+  /// differ over time as etcd's (which hashes the Unix time) without a wall clock here.
+  env::Nanos now() const;
+  /// Whether this member's attributes (NodeConfig::clientUrls) were applied: etcd's readiness
+  /// (ReadyNotify), after which etcd serves clients. Always false without client URLs.
+  bool published() const;
   /// The state machine, for end-of-run checks (durability, convergence). Read only.
   const mvcc::KvStore& store() const;
 

@@ -30,6 +30,16 @@ struct NodeConfig {
   /// directory already holds a WAL, or when `join`).
   std::vector<InitialMember> initialCluster;
   std::uint64_t clusterId = 0;  ///< response headers' cluster_id; 0 = derived from the members
+  /// etcd's --initial-cluster-token, written into a new WAL's metadata (serverpb::WalMetadata) so
+  /// that a restart keeps using it whatever its flags say. Empty in the simulator.
+  std::string clusterToken;
+  /// etcd's --advertise-client-urls. When not empty, the member publishes its name and these
+  /// URLs through Raft once started (etcd's EtcdServer.publish: a MemberAttrSetRequest, proposed
+  /// again every requestTimeout, or every tick while there is no leader, until applied), and
+  /// every member's MemberList shows them. Empty in the simulator, whose members have no client
+  /// URLs: they never publish, so simulated runs, their trace hashes and the teaching diagrams
+  /// are those of a node without publish.
+  std::vector<std::string> clientUrls;
 
   env::Nanos tick{100'000'000};  ///< etcd's --heartbeat-interval: one Raft tick (100 ms)
   int heartbeatTicks = 1;        ///< leader heartbeats every this many ticks

@@ -115,7 +115,8 @@ Node::Impl::~Impl() {
   // A destroyed node is a crashed one: no callback runs, no timer fires afterwards.
   env_.transport.setReceiver(nullptr);
   for (env::TimerId t :
-       {tickTimer_, leaseTimer_, syncTimer_, progressTimer_, pumpTimer_, removalTimer_}) {
+       {tickTimer_, leaseTimer_, syncTimer_, progressTimer_, pumpTimer_, removalTimer_,
+        publishTimer_}) {
     if (t != 0) env_.clock.cancel(t);
   }
 }
@@ -146,6 +147,7 @@ void Node::Impl::start() {
   meta.set_member_id(cfg_.id);
   meta.set_cluster_id(clusterId_);
   meta.set_joined(cfg_.join);
+  meta.set_cluster_token(cfg_.clusterToken);
   std::vector<raftpb::Entry> alreadyApplied;
   if (!log_.exists()) {
     std::optional<raftpb::Snapshot> boot;
@@ -229,6 +231,7 @@ void Node::Impl::start() {
       [this](env::NodeId from, std::string payload) { receive(from, payload); });
   startTimers();
   pump();
+  publish();
 }
 
 bool Node::Impl::restoreSnapshot(const raftpb::Snapshot& snap) {
@@ -514,6 +517,7 @@ void Node::Impl::applyNormal(const raftpb::Entry& e) {
     stop("entry " + std::to_string(e.index()) + " holds no valid proposal");
     return;
   }
+  if (req.has_member_attr_set()) return applyAttributes(req);
   ApplyResult r = applyWithAlarms(store_, alarms_, quota_, req, env_.clock.now().count());
   if (req.has_lease_revoke()) {
     revoking_.erase(req.lease_revoke().id());
@@ -628,7 +632,7 @@ void Node::Impl::stop(const std::string& reason) {
   stopReason_ = reason;
   env_.tracer.event("node-stopped", {{"reason", std::string_view(reason)}});
   for (env::TimerId* t : {&tickTimer_, &leaseTimer_, &syncTimer_, &progressTimer_, &pumpTimer_,
-                          &removalTimer_}) {
+                          &removalTimer_, &publishTimer_}) {
     if (*t != 0) env_.clock.cancel(*t);
     *t = 0;
   }

@@ -2,7 +2,8 @@
 // Node's implementation (private to server/): the apply loop joining raft::RawNode, the
 // DurableLog, the store, the lessor and the watch hub. NodeImpl.cc holds start-up, the Ready
 // loop, apply and snapshots; NodeRequests.cc the request handlers; NodeLeases.cc lease expiry
-// and forwarding; NodeWatches.cc the watch streams.
+// and forwarding; NodeWatches.cc the watch streams; NodeMembership.cc publishing this member's
+// attributes and member updates.
 
 #include <cstdint>
 #include <functional>
@@ -58,6 +59,8 @@ class Node::Impl {
   void memberList(Callback<etcdserverpb::MemberListResponse> done);
   std::vector<NodePeer> peers() const;
   void moveLeader(std::uint64_t target, Callback<etcdserverpb::MoveLeaderResponse> done);
+  void memberUpdate(std::uint64_t id, const std::string& peerUrl,
+                    Callback<etcdserverpb::MemberUpdateResponse> done);
 
   // --- alarms and the space quota (NodeAlarms.cc) ---
   void alarm(const etcdserverpb::AlarmRequest& req, Callback<etcdserverpb::AlarmResponse> done);
@@ -75,6 +78,8 @@ class Node::Impl {
 
   NodeStatus status() const;
   bool stopped() const { return stopped_; }
+  bool published() const { return published_; }
+  env::Nanos now() const { return env_.clock.now(); }
   const mvcc::KvStore& store() const { return store_; }
 
  private:
@@ -103,6 +108,8 @@ class Node::Impl {
   void applyEntry(const raftpb::Entry& e);
   void applyNormal(const raftpb::Entry& e);
   void applyConfChange(const raftpb::Entry& e);
+  /// Applies a published MemberAttrSetRequest to the member list and answers its proposer.
+  void applyAttributes(const serverpb::InternalRaftRequest& req);
   void serveReads(const std::vector<raft::ReadState>& readStates);
   void maybeSnapshot();
   void traceRaftState();
@@ -159,6 +166,11 @@ class Node::Impl {
   /// Traces an applied ACTIVATE, and a DEACTIVATE that found its alarm ("alarm": action,
   /// member, alarm).
   void traceAlarm(const etcdserverpb::AlarmRequest& req, const etcdserverpb::AlarmResponse& r);
+
+  // --- membership (NodeRequests.cc) ---
+  /// Proposes this member's attributes (NodeConfig::clientUrls), again after a failure, until
+  /// applied (etcd's publish); nothing when the config has no client URLs.
+  void publish();
 
   // --- leases (NodeLeases.cc) ---
   void onLeaseCheck();
@@ -262,7 +274,8 @@ class Node::Impl {
                                   StoreSummary>> summaryCache_;
 
   env::TimerId tickTimer_ = 0, leaseTimer_ = 0, syncTimer_ = 0, progressTimer_ = 0,
-               pumpTimer_ = 0, removalTimer_ = 0;
+               pumpTimer_ = 0, removalTimer_ = 0, publishTimer_ = 0;
+  bool published_ = false;  ///< this incarnation's attributes were applied (publish())
 };
 
 // Answers `done` (header filled when ok; etcd sends no body with an error), never mid-Ready.

@@ -221,8 +221,11 @@ void Node::Impl::proposeConfChange(raftpb::ConfChangeV2 cc, const serverpb::Memb
   serverpb::ConfChangeContext ctx;
   ctx.set_request_id(id);
   *ctx.mutable_member() = member;
-  // Joint consensus, left automatically once the joint configuration is applied.
-  cc.set_transition(raftpb::ConfChangeTransitionJointImplicit);
+  // Joint consensus, left automatically once the joint configuration is applied; an update
+  // changes no voter and needs none.
+  if (cc.changes_size() != 1 || cc.changes(0).type() != raftpb::ConfChangeUpdateNode) {
+    cc.set_transition(raftpb::ConfChangeTransitionJointImplicit);
+  }
   cc.set_context(ctx.SerializeAsString());
   if (auto st = admit(cc.ByteSizeLong()); !st.ok()) return done(st, nullptr);
   if (raw_->proposeConfChange(cc) != raft::Error::None) {
@@ -273,6 +276,17 @@ void Node::Impl::memberPromote(std::uint64_t id,
   if (!members_.contains(id)) return answer(done, errors::memberNotFound(), {});
   if (!members_.isLearner(id)) return answer(done, errors::memberNotLearner(), {});
   proposeConfChange(singleChange(raftpb::ConfChangeAddNode, id), {},
+                    membersAnswer(std::move(done), id));
+}
+
+void Node::Impl::memberUpdate(std::uint64_t id, const std::string& peerUrl,
+                              Callback<etcdserverpb::MemberUpdateResponse> done) {
+  if (stopped_) return answer(done, errors::stopped(), {});
+  if (!members_.contains(id)) return answer(done, errors::memberNotFound(), {});
+  serverpb::Member m;
+  m.set_id(id);
+  m.set_peer_url(peerUrl);
+  proposeConfChange(singleChange(raftpb::ConfChangeUpdateNode, id), m,
                     membersAnswer(std::move(done), id));
 }
 

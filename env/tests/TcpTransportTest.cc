@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <sstream>
 #include <vector>
@@ -314,6 +315,34 @@ TEST_F(TcpTransportTest, UnknownAndRemovedMembersAreRefused) {
   EXPECT_EQ(b.received.back().second, "known");
   ASSERT_TRUE(runUntil([&] { return !removedBy.empty(); }));
   EXPECT_EQ(removedBy.front(), 2u);
+}
+
+TEST_F(TcpTransportTest, MemberListQueriesAreAnsweredWithoutATokenAndClosed) {
+  Member& a = add(1);
+  const std::string url = a.url();
+  // fetchMembers blocks on its own io_context: ask from another thread while io_ serves.
+  const auto ask = [&](const std::string& where) {
+    auto answer = std::async(std::launch::async, [where] {
+      try {
+        return fetchMembers(where, std::chrono::seconds(5));
+      } catch (const std::runtime_error& e) {
+        return std::string("error: ") + e.what();
+      }
+    });
+    EXPECT_TRUE(runUntil([&] {
+      return answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    }));
+    return answer.get();
+  };
+  EXPECT_EQ(ask(url), "error: cannot get the member list from " + url +
+                          ": refused: no member list here");
+  a.transport->setMembersProvider([] { return std::string("the list\0with a zero", 20); });
+  EXPECT_EQ(ask(url), std::string("the list\0with a zero", 20));
+  EXPECT_THAT(ask("https://127.0.0.1:1"), HasSubstr("https is not supported"));
+  // The member still serves its peers.
+  add(2);
+  meshAll();
+  ASSERT_TRUE(sendUntilReceived(2, 1, "after the queries"));
 }
 
 TEST_F(TcpTransportTest, GarbageAndOversizedFramesCloseTheConnectionOnly) {

@@ -23,14 +23,6 @@ namespace detcd::server::api {
 
 /// What the services show clients about this member beyond what the node knows.
 struct ApiOptions {
-  /// This member's --advertise-client-urls, shown in MemberList (the node keeps peer URLs only).
-  std::vector<std::string> clientUrls;
-  /// --initial-cluster-token. MemberAdd derives the new member's ID from its peer URLs and this
-  /// token, the formula the new member applies to its own --initial-cluster entry when it
-  /// starts with --initial-cluster-state existing (etcd hashes the Unix time instead of the
-  /// token, and its new member learns that ID from its peers over HTTP, which detcd's peer
-  /// transport cannot ask). Empty: etcd's time-based ID (such a member cannot be started).
-  std::string clusterToken;
   /// StatusResponse.version: the etcd release whose API detcd speaks.
   std::string version = "3.4.23";
 };

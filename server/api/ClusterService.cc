@@ -1,7 +1,6 @@
 // Cluster: membership changes go through the node (Raft configuration changes); IDs of added
 // members are derived as etcd's MemberAdd derives them (MemberIds.h).
 #include <algorithm>
-#include <chrono>
 
 #include "server/Errors.h"
 #include "server/api/MemberIds.h"
@@ -19,14 +18,6 @@ mvcc::Status peerUrlExists() {
 }
 }  // namespace
 
-void ClusterService::addClientUrls(google::protobuf::RepeatedPtrField<pb::Member>* members) const {
-  const std::uint64_t self = b_.node.status().id;
-  for (auto& m : *members) {
-    if (m.id() != self || m.clienturls_size() != 0) continue;
-    for (const auto& u : b_.options.clientUrls) m.add_clienturls(u);
-  }
-}
-
 ServerUnaryReactor* ClusterService::MemberAdd(CallbackServerContext* ctx, const Raw* in,
                                               Raw* out) {
   return rawCall<pb::MemberAddRequest, pb::MemberAddResponse>(
@@ -39,14 +30,10 @@ ServerUnaryReactor* ClusterService::MemberAdd(CallbackServerContext* ctx, const 
           urls.push_back(u->str());
         }
         if (urls.empty()) return done(badUrls(), {});
-        // The ID the new member derives itself (ApiOptions::clusterToken); etcd's
-        // NewMember("", urls, "", &now) hashes the Unix time in seconds instead.
-        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-        const std::string& token = b_.options.clusterToken;
-        add(token.empty() ? memberId(urls, "", now) : memberId(urls, token, std::nullopt), urls,
-            req.islearner(), done);
+        // etcd's NewMember("", urls, "", &now): the peer URLs and the time, so that re-adding a
+        // removed member's peer URLs gives a new ID (the new member learns it from its peers).
+        // The time is the node's clock (nanoseconds) rather than the Unix time in seconds.
+        add(memberId(urls, "", b_.node.now().count()), urls, req.islearner(), done);
       });
 }
 
@@ -55,18 +42,10 @@ void ClusterService::add(std::uint64_t id, const std::vector<std::string>& urls,
   b_.node.memberList([this, urls, id, learner, done](const mvcc::Status& st,
                                                      const pb::MemberListResponse& list) {
     if (!st.ok()) return done(st, {});
-    const auto idTaken = [&] {
-      for (const auto& m : list.members()) {
-        if (m.id() == id) return true;
-      }
-      return false;
-    };
-    // etcd validates the ID before the peer URLs (ValidateConfigurationChange). With IDs derived
-    // from the peer URLs and the token (ApiOptions::clusterToken) the same URLs give the same
-    // ID, so the URLs are checked first: etcd, whose IDs differ by the time, says "Peer URLs
-    // already exists" then.
-    const bool urlsFirst = !b_.options.clusterToken.empty();
-    if (!urlsFirst && idTaken()) return done(server::errors::memberExists(), {});
+    // etcd validates the ID before the peer URLs (ValidateConfigurationChange).
+    for (const auto& m : list.members()) {
+      if (m.id() == id) return done(server::errors::memberExists(), {});
+    }
     for (const auto& m : list.members()) {
       for (const auto& u : m.peerurls()) {
         if (std::find(urls.begin(), urls.end(), u) != urls.end()) {
@@ -74,14 +53,8 @@ void ClusterService::add(std::uint64_t id, const std::vector<std::string>& urls,
         }
       }
     }
-    if (urlsFirst && idTaken()) return done(server::errors::memberExists(), {});
     // The node keeps one peer URL per member: the first given.
-    b_.node.memberAdd(id, urls.front(), learner,
-                      [this, done](const mvcc::Status& s, const pb::MemberAddResponse& r) {
-                        pb::MemberAddResponse resp = r;
-                        addClientUrls(resp.mutable_members());
-                        done(s, resp);
-                      });
+    b_.node.memberAdd(id, urls.front(), learner, done);
   });
 }
 
@@ -89,37 +62,51 @@ ServerUnaryReactor* ClusterService::MemberRemove(CallbackServerContext* ctx, con
                                                  Raw* out) {
   return rawCall<pb::MemberRemoveRequest, pb::MemberRemoveResponse>(
       ctx, b_.io, in, out, [this](const pb::MemberRemoveRequest& req, auto done) {
-        b_.node.memberRemove(req.id(), [this, done](const mvcc::Status& s,
-                                                    const pb::MemberRemoveResponse& r) {
-          pb::MemberRemoveResponse resp = r;
-          addClientUrls(resp.mutable_members());
-          done(s, resp);
-        });
+        b_.node.memberRemove(req.id(), done);
       });
 }
 
 ServerUnaryReactor* ClusterService::MemberUpdate(CallbackServerContext* ctx, const Raw* in,
                                                  Raw* out) {
-  auto* reactor = ctx->DefaultReactor();
-  pb::MemberUpdateRequest req;
-  reactor->Finish(!parseRequest(*in, &req)
-                      ? unmarshalError(pb::MemberUpdateRequest::descriptor()->full_name())
-                      : grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                                     "detcd: member update (changing a member's peer URLs) "
-                                     "is not supported"));
-  (void)out;
-  return reactor;
+  return rawCall<pb::MemberUpdateRequest, pb::MemberUpdateResponse>(
+      ctx, b_.io, in, out, [this](const pb::MemberUpdateRequest& req, auto done) {
+        std::vector<std::string> urls;
+        for (const auto& text : req.peerurls()) {
+          std::string error;
+          auto u = parseUrl(text, &error);
+          if (!u) return done(badUrls(), {});
+          urls.push_back(u->str());
+        }
+        if (urls.empty()) return done(badUrls(), {});
+        const std::uint64_t id = req.id();
+        b_.node.memberList([this, urls, id, done](const mvcc::Status& st,
+                                                  const pb::MemberListResponse& list) {
+          if (!st.ok()) return done(st, {});
+          // etcd's ValidateConfigurationChange for an update: the member must exist, and no
+          // other member may have one of the URLs.
+          const auto& ms = list.members();
+          if (std::none_of(ms.begin(), ms.end(), [id](const auto& m) { return m.id() == id; })) {
+            return done(server::errors::memberNotFound(), {});
+          }
+          for (const auto& m : ms) {
+            if (m.id() == id) continue;
+            for (const auto& u : m.peerurls()) {
+              if (std::find(urls.begin(), urls.end(), u) != urls.end()) {
+                return done(peerUrlExists(), {});
+              }
+            }
+          }
+          // The node keeps one peer URL per member: the first given.
+          b_.node.memberUpdate(id, urls.front(), done);
+        });
+      });
 }
 
 ServerUnaryReactor* ClusterService::MemberList(CallbackServerContext* ctx, const Raw* in,
                                                Raw* out) {
   return rawCall<pb::MemberListRequest, pb::MemberListResponse>(
       ctx, b_.io, in, out, [this](const pb::MemberListRequest&, auto done) {
-        b_.node.memberList([this, done](const mvcc::Status& s, const pb::MemberListResponse& r) {
-          pb::MemberListResponse resp = r;
-          addClientUrls(resp.mutable_members());
-          done(s, resp);
-        });
+        b_.node.memberList(done);
       });
 }
 
@@ -127,12 +114,7 @@ ServerUnaryReactor* ClusterService::MemberPromote(CallbackServerContext* ctx, co
                                                   Raw* out) {
   return rawCall<pb::MemberPromoteRequest, pb::MemberPromoteResponse>(
       ctx, b_.io, in, out, [this](const pb::MemberPromoteRequest& req, auto done) {
-        b_.node.memberPromote(req.id(), [this, done](const mvcc::Status& s,
-                                                     const pb::MemberPromoteResponse& r) {
-          pb::MemberPromoteResponse resp = r;
-          addClientUrls(resp.mutable_members());
-          done(s, resp);
-        });
+        b_.node.memberPromote(req.id(), done);
       });
 }
 

@@ -15,12 +15,12 @@ std::uint64_t firstEightBigEndian(const std::string& digest) {
 }  // namespace
 
 std::uint64_t memberId(std::vector<std::string> peerUrls, const std::string& token,
-                       std::optional<std::int64_t> unixSeconds) {
+                       std::optional<std::int64_t> time) {
   std::sort(peerUrls.begin(), peerUrls.end());
   std::string b;
   for (const auto& u : peerUrls) b += u;
   b += token;
-  if (unixSeconds) b += std::to_string(*unixSeconds);
+  if (time) b += std::to_string(*time);
   return firstEightBigEndian(sha1(b));
 }
 

@@ -80,8 +80,6 @@ class ClusterService final
   /// Adds member `id` after etcd's checks against the current list (ID, then peer URLs).
   void add(std::uint64_t id, const std::vector<std::string>& urls, bool learner,
            const Node::Callback<pb::MemberAddResponse>& done);
-  /// Adds this member's client URLs (the node keeps peer URLs only) to a member list.
-  void addClientUrls(google::protobuf::RepeatedPtrField<pb::Member>* members) const;
   Backend b_;
 };
 

@@ -90,6 +90,8 @@ NodeConfig Config::nodeConfig() const {
   c.join = settings.initialClusterState == "existing";
   for (const auto& m : initialCluster) c.initialCluster.push_back({m.id, m.name, m.peerUrls[0]});
   c.clusterId = clusterId;
+  c.clientUrls = advertiseClientUrls;  // published through Raft once started
+  c.clusterToken = settings.initialClusterToken;
   const auto ms = [](std::uint64_t v) {
     return env::Nanos{static_cast<std::int64_t>(v) * 1'000'000};
   };

@@ -59,6 +59,9 @@ struct Config {
   std::vector<ClusterMember> initialCluster;  ///< in --initial-cluster order
   std::uint64_t memberId = 0;
   std::uint64_t clusterId = 0;
+  /// The IDs and token were read from the data directory (a restart; identify()): the peers are
+  /// those of the membership the node applied, not --initial-cluster's.
+  bool fromDataDir = false;
   /// Warnings to log once logging is up (config-file keys ignored, flags ignored).
   std::vector<std::string> warnings;
 

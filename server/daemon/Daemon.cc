@@ -12,7 +12,6 @@
 #include <climits>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <random>
 #include <thread>
 
@@ -23,6 +22,8 @@
 #include "server/api/ApiServices.h"
 #include "server/http/Endpoints.h"
 #include "server/http/HttpServer.h"
+#include "proto/serverpb.pb.h"
+#include "server/daemon/Identity.h"
 #include "server/daemon/LogTracer.h"
 #include "server/daemon/PeerTransport.h"
 
@@ -74,16 +75,13 @@ std::unique_ptr<grpc::Server> startGrpc(const Config& config, api::ApiServices& 
 /// False (logged) when a given URL cannot be listened on: fatal, as etcd's listener errors; the
 /// derived default only logs a warning.
 bool startHttp(boost::asio::io_context& io, const Config& config, Node& node, env::Clock& clock,
-               env::Transport& transport, Log& log,
+               env::TcpTransport& transport, Log& log,
                std::vector<std::unique_ptr<http::HttpServer>>& servers) {
-  auto* tcp = dynamic_cast<env::TcpTransport*>(&transport);
   for (const auto& u : config.listenMetricsUrls) {
     http::HttpServerOptions options;
     options.listenUrl = u.str();
     auto server = std::make_unique<http::HttpServer>(io, options);
-    http::addNodeEndpoints(*server, node, clock, [tcp] {
-      return tcp != nullptr ? tcp->stats() : env::TransportStats{};
-    });
+    http::addNodeEndpoints(*server, node, clock, [&transport] { return transport.stats(); });
     try {
       server->start();
     } catch (const std::runtime_error& e) {
@@ -101,8 +99,19 @@ bool startHttp(boost::asio::io_context& io, const Config& config, Node& node, en
 }
 }  // namespace
 
-int runDaemon(const Config& config, Log& log) {
-  for (const auto& w : config.warnings) log.warn(w, json::object());
+int runDaemon(const Config& flags, Log& log) {
+  for (const auto& w : flags.warnings) log.warn(w, json::object());
+  env::PosixDisk disk;
+  // Who this member is: from its data directory, from the running members, or from the flags.
+  Config config;
+  std::vector<std::string> notes;
+  try {
+    config = identify(flags, disk, std::chrono::seconds(2), &notes);
+  } catch (const std::runtime_error& e) {
+    log.error("cannot start the member", {{"error", e.what()}});
+    return 1;
+  }
+  for (const auto& n : notes) log.info(n, json::object());
   const auto& s = config.settings;
   log.info("starting detcd", {{"data-dir", config.dataDir},
                               {"member-id", hex(config.memberId)},
@@ -138,10 +147,9 @@ int runDaemon(const Config& config, Log& log) {
 
   boost::asio::io_context io;
   env::AsioClock clock(io);
-  env::PosixDisk disk;
   LogTracer tracer(log);
   env::NoBuggify buggify;
-  std::unique_ptr<env::Transport> transport;
+  std::unique_ptr<env::TcpTransport> transport;
   try {
     transport = makePeerTransport(io, config);
   } catch (const std::runtime_error& e) {
@@ -162,19 +170,22 @@ int runDaemon(const Config& config, Log& log) {
     return 1;
   }
 
-  api::ApiOptions apiOptions;
-  apiOptions.clientUrls = config.advertiseClientUrls;
-  apiOptions.clusterToken = s.initialClusterToken;
-  api::ApiServices services(io, *node, apiOptions);
-  std::unique_ptr<grpc::Server> server = startGrpc(config, services, log);
-  if (!server) return 1;
-  // After gRPC, so that the default metrics URL never takes a port meant for clients.
+  log.info("publishing this member's name and client URLs through Raft; clients are served "
+           "once they are applied", {{"advertise-client-urls", s.advertiseClientUrls}});
+  api::ApiServices services(io, *node, api::ApiOptions{});
+  std::unique_ptr<grpc::Server> server;
   std::vector<std::unique_ptr<http::HttpServer>> httpServers;
-  if (!startHttp(io, config, *node, clock, *transport, log, httpServers)) {
-    server->Shutdown(std::chrono::system_clock::now());
-    return 1;
-  }
-  log.info("ready to serve client requests", {{"listen-client-urls", s.listenClientUrls}});
+  // As etcd (its client listeners serve once ReadyNotify fires): clients are served once the
+  // member's attributes are published, so that a member that answers lists every member that
+  // answers, with its name and client URLs.
+  const auto serveClients = [&] {
+    server = startGrpc(config, services, log);
+    if (!server) return false;
+    // After gRPC, so that the default metrics URL never takes a port meant for clients.
+    if (!startHttp(io, config, *node, clock, *transport, log, httpServers)) return false;
+    log.info("ready to serve client requests", {{"listen-client-urls", s.listenClientUrls}});
+    return true;
+  };
 
   // Shutting down: gRPC's Shutdown waits for calls in flight, which the node (still running on
   // this loop) answers; then the loop stops.
@@ -184,7 +195,7 @@ int runDaemon(const Config& config, Log& log) {
     if (stopper.joinable()) return;
     exitCode = code;
     stopper = std::thread([&] {
-      server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      if (server) server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
       boost::asio::post(io, [&] { io.stop(); });
     });
   };
@@ -195,22 +206,37 @@ int runDaemon(const Config& config, Log& log) {
     shutdown(0);
   });
   // etcd's member stops when its peers answer 410 Gone: it was removed while away.
-  auto* tcp = dynamic_cast<env::TcpTransport*>(transport.get());
-  if (tcp != nullptr) {
-    tcp->setRemovedHandler([&](env::NodeId by) {
-      log.warn("the member has been permanently removed from the cluster; exiting",
-               {{"removed-by", hex(by)}});
-      shutdown(0);
-    });
-  }
-  std::optional<PeerSync> peerSync;
-  if (tcp != nullptr) peerSync.emplace(*tcp, config.memberId, initialPeers(config), log);
+  transport->setRemovedHandler([&](env::NodeId by) {
+    log.warn("the member has been permanently removed from the cluster; exiting",
+             {{"removed-by", hex(by)}});
+    shutdown(0);
+  });
+  PeerSync peerSync(*transport, config.memberId, initialPeers(config), log);
+  // A member joining with --initial-cluster-state existing asks for this list (identify()).
+  transport->setMembersProvider([&] {
+    serverpb::ClusterMembers cm;
+    cm.set_cluster_id(node->status().clusterId);
+    for (const NodePeer& p : node->peers()) {
+      if (p.removed) continue;
+      auto* m = cm.add_members();
+      m->set_id(p.id);
+      m->set_peer_url(p.peerUrl);
+    }
+    return cm.SerializeAsString();
+  });
   // Each heartbeat interval: the transport follows the membership the node applied (added and
-  // removed members), and the process ends once the node stopped for good: removed from the
-  // cluster (etcd exits 0 then) or a WAL failure (fail-stop: 1).
+  // removed members), clients are served once the member published, and the process ends once
+  // the node stopped for good: removed from the cluster (etcd exits 0 then) or a WAL failure
+  // (fail-stop: 1).
   boost::asio::steady_timer watchdog(io);
+  bool serving = false;
   std::function<void()> check = [&] {
-    if (peerSync) peerSync->update(node->peers());
+    peerSync.update(node->peers());
+    // Not once shutting down: the stopper thread reads `server`.
+    if (!serving && !stopper.joinable() && !node->stopped() && node->published()) {
+      serving = true;
+      if (!serveClients()) return shutdown(1);
+    }
     if (node->stopped()) {
       const NodeStatus st = node->status();
       if (st.removed) {

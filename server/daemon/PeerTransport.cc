@@ -15,13 +15,11 @@ std::map<std::uint64_t, std::string> initialPeers(const Config& config) {
   return peers;
 }
 
-std::unique_ptr<env::Transport> makePeerTransport(boost::asio::io_context& io,
-                                                  const Config& config) {
-  const bool alone = config.initialCluster.size() == 1 &&
-                     config.settings.initialClusterState == "new";
-  if (alone) return std::make_unique<NoPeers>(config.memberId);
-  // The peers are the other --initial-cluster members (a joining member lists the running ones
-  // too); members added later come through PeerSync.
+std::unique_ptr<env::TcpTransport> makePeerTransport(boost::asio::io_context& io,
+                                                     const Config& config) {
+  // The peers are the other --initial-cluster members (a joining member's are those the running
+  // members listed, identify()); a restarted member's, and members added later, come through
+  // PeerSync.
   env::TcpTransportOptions options;
   options.self = config.memberId;
   options.clusterToken = config.settings.initialClusterToken;

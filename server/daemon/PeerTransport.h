@@ -1,5 +1,5 @@
 #pragma once
-// The one place where the daemon chooses its peer transport (env::Transport), and keeps the
+// The one place where the daemon makes its peer transport (env::TcpTransport), and keeps the
 // transport's peers in step with the membership the node applies.
 
 #include <cstdint>
@@ -21,27 +21,13 @@ class io_context;
 
 namespace detcd::server::daemon {
 
-/// A member alone in its cluster: a single voter needs no peers, so nothing is ever sent and
-/// nothing arrives. Sends are dropped (the node never sends with no peers configured).
-class NoPeers final : public env::Transport {
- public:
-  explicit NoPeers(env::NodeId self) : self_(self) {}
-  env::NodeId self() const override { return self_; }
-  void send(env::NodeId, std::string) override {}
-  void setReceiver(Receiver) override {}
-
- private:
-  env::NodeId self_;
-};
-
-/// The transport for `config`'s member, on `io`: NoPeers when the initial cluster is this
-/// member alone and it bootstraps ("new"); otherwise env::TcpTransport listening on the first
-/// --listen-peer-urls, with the other --initial-cluster members as peers and the cluster token,
-/// started. Throws std::runtime_error when it cannot listen. A member started alone never gets
-/// peers (etcd's single member can grow with MemberAdd; detcd's cannot: restart it with its
-/// peers in --initial-cluster and a TCP transport is used).
-std::unique_ptr<env::Transport> makePeerTransport(boost::asio::io_context& io,
-                                                  const Config& config);
+/// The transport for `config`'s member, on `io`: env::TcpTransport listening on the first
+/// --listen-peer-urls, with initialPeers() and the cluster token, started. Throws
+/// std::runtime_error when it cannot listen. Every member listens for peers, a member alone in
+/// its cluster too (as etcd's): it can grow with MemberAdd, its new members reaching it through
+/// PeerSync.
+std::unique_ptr<env::TcpTransport> makePeerTransport(boost::asio::io_context& io,
+                                                     const Config& config);
 
 /// Gives a TcpTransport the members the node adds and removes at run time, as etcd's apply
 /// loop calls rafthttp's AddPeer and RemovePeer: a listed member other than this one whose peer
@@ -65,7 +51,9 @@ class PeerSync {
   Log& log_;
 };
 
-/// The --initial-cluster members other than `config`'s, ID -> first peer URL.
+/// The --initial-cluster members other than `config`'s, ID -> first peer URL (after identify():
+/// for a joining member the members it was told, for a restarted one those its flags or the
+/// running members describe, possibly none: PeerSync gives those the node applied).
 std::map<std::uint64_t, std::string> initialPeers(const Config& config);
 
 }  // namespace detcd::server::daemon

@@ -72,5 +72,56 @@ TEST(MembershipTest, AddPromoteRemoveAndRemovedIdsStayRemoved) {
   EXPECT_EQ(list[2].name(), "n3");
 }
 
+TEST(MembershipTest, PublishedAttributesAreListedAndKeptBySnapshots) {
+  Membership ms = threeMembers();
+  google::protobuf::RepeatedPtrField<std::string> urls;
+  urls.Add("http://127.0.0.1:2379");
+  urls.Add("http://10.0.0.2:2379");
+  EXPECT_TRUE(ms.setAttributes(2, "etcd2", urls));
+  // An unknown or removed member's attributes are ignored (etcd skips a removed member's).
+  EXPECT_FALSE(ms.setAttributes(9, "ghost", urls));
+  ms.apply(change(raftpb::ConfChangeRemoveNode, 3), {});
+  EXPECT_FALSE(ms.setAttributes(3, "gone", urls));
+  EXPECT_FALSE(ms.contains(9));
+
+  serverpb::SnapshotData d;
+  ms.save(&d);
+  Membership restored;
+  restored.assign(d);
+  google::protobuf::RepeatedPtrField<etcdserverpb::Member> list;
+  restored.list(&list);
+  ASSERT_EQ(list.size(), 2);
+  EXPECT_EQ(list[1].id(), 2u);
+  EXPECT_EQ(list[1].name(), "etcd2");
+  ASSERT_EQ(list[1].clienturls_size(), 2);
+  EXPECT_EQ(list[1].clienturls(0), "http://127.0.0.1:2379");
+  EXPECT_EQ(list[1].clienturls(1), "http://10.0.0.2:2379");
+  EXPECT_EQ(list[0].clienturls_size(), 0);  // never published
+}
+
+TEST(MembershipTest, UpdateMovesThePeerUrlAndKeepsTheRest) {
+  Membership ms = threeMembers();
+  google::protobuf::RepeatedPtrField<std::string> urls;
+  urls.Add("http://127.0.0.1:2379");
+  ASSERT_TRUE(ms.setAttributes(2, "etcd2", urls));
+  EXPECT_EQ(ms.validate(change(raftpb::ConfChangeUpdateNode, 9)).message,
+            "etcdserver: member not found");
+  const auto update = change(raftpb::ConfChangeUpdateNode, 2);
+  ASSERT_TRUE(ms.validate(update).ok());
+  serverpb::Member moved;
+  moved.set_peer_url("http://10.0.0.9:2380");
+  ms.apply(update, moved);
+  const serverpb::Member* m = ms.find(2);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->peer_url(), "http://10.0.0.9:2380");
+  EXPECT_EQ(m->name(), "etcd2");
+  ASSERT_EQ(m->client_urls_size(), 1);
+  EXPECT_FALSE(m->learner());
+  EXPECT_EQ(ms.members().size(), 3u);
+  // A removed member cannot be updated.
+  ms.apply(change(raftpb::ConfChangeRemoveNode, 2), {});
+  EXPECT_EQ(ms.validate(update).message, "etcdserver: member not found");
+}
+
 }  // namespace
 }  // namespace detcd::server

@@ -90,11 +90,12 @@ void SimCluster::startAll() {
   for (auto id : ids()) sim_.host(id).start();
 }
 
-void SimCluster::startJoining(std::uint64_t id) {
+void SimCluster::startJoining(std::uint64_t id, const std::function<void(NodeConfig&)>& adjust) {
   NodeConfig c = configs_.begin()->second;
   c.id = id;
   c.name = fmt::format("n{}", id);
   c.join = true;
+  if (adjust) adjust(c);
   configs_[id] = c;
   sim_.addHost(id, [this, id](env::Env& env) {
     return std::make_unique<NodeProcess>(env, configs_.at(id));

@@ -37,8 +37,9 @@ class SimCluster {
   std::vector<std::uint64_t> ids() const;
 
   void startAll();
-  /// Adds host `id` that joins the running cluster (config.join = true) and starts it.
-  void startJoining(std::uint64_t id);
+  /// Adds host `id` that joins the running cluster (config.join = true; else the first member's
+  /// config, then `adjust` when given) and starts it.
+  void startJoining(std::uint64_t id, const std::function<void(NodeConfig&)>& adjust = {});
   /// The member's node when its process runs, else nullptr.
   Node* node(std::uint64_t id);
   NodeConfig& config(std::uint64_t id) { return configs_.at(id); }

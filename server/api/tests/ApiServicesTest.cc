@@ -47,13 +47,14 @@ class ApiServicesTest : public ::testing::Test {
     cfg.name = "n1";
     cfg.dataDir = (dir_ / "member").string();
     cfg.initialCluster = {{1, "n1", "http://127.0.0.1:1"}};
+    cfg.clientUrls = {"http://127.0.0.1:2379"};  // published: MemberList shows it
     cfg.tick = 10ms;
     cfg.walSegmentBytes = 1 << 20;
     cfg.maxRequestBytes = 64 * 1024;
     node_ = std::make_unique<Node>(env_, cfg);
     ASSERT_FALSE(node_->stopped()) << node_->status().stopReason;
     services_ = std::make_unique<ApiServices>(io_, *node_,
-                                              ApiOptions{{"http://127.0.0.1:1"}, "3.4.23"});
+                                              ApiOptions{});
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -244,6 +245,65 @@ TEST_F(ApiServicesTest, AlarmsGoThroughRaftAndCapWrites) {
   activate.set_alarm(pb::NONE);
   st = call(&pb::Maintenance::Stub::Alarm, maintenance_.get(), activate, &alarms);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ApiServicesTest, MemberListShowsPublishedAttributesAndMemberUpdateMovesAPeerUrl) {
+  auto cluster = pb::Cluster::NewStub(channel_);
+  pb::MemberListResponse list;
+  for (int i = 0; i < 400; ++i) {  // a bound for a loaded machine: publish applies after the
+    list.Clear();                  // election
+    ASSERT_TRUE(call(&pb::Cluster::Stub::MemberList, cluster.get(), pb::MemberListRequest{},
+                     &list).ok());
+    if (list.members_size() == 1 && list.members(0).clienturls_size() == 1) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(list.members_size(), 1);
+  ASSERT_EQ(list.members(0).clienturls_size(), 1);
+  EXPECT_EQ(list.members(0).clienturls(0), "http://127.0.0.1:2379");
+  EXPECT_EQ(list.members(0).name(), "n1");
+
+  pb::MemberUpdateRequest update;
+  update.set_id(1);
+  update.add_peerurls("http://127.0.0.1:2");
+  pb::MemberUpdateResponse updated;
+  ASSERT_TRUE(call(&pb::Cluster::Stub::MemberUpdate, cluster.get(), update, &updated).ok());
+  ASSERT_EQ(updated.members_size(), 1);
+  ASSERT_EQ(updated.members(0).peerurls_size(), 1);
+  EXPECT_EQ(updated.members(0).peerurls(0), "http://127.0.0.1:2");
+  EXPECT_EQ(updated.members(0).name(), "n1");
+  EXPECT_NE(updated.header().cluster_id(), 0u);
+
+  // A learner (a single voter commits alone) to collide with, removed and added again: the same
+  // peer URLs get a new ID, as etcd's time-based IDs do.
+  pb::MemberAddRequest add;
+  add.add_peerurls("http://127.0.0.1:3");
+  add.set_islearner(true);
+  pb::MemberAddResponse added;
+  ASSERT_TRUE(call(&pb::Cluster::Stub::MemberAdd, cluster.get(), add, &added).ok());
+  const std::uint64_t first = added.member().id();
+  update.clear_peerurls();
+  update.add_peerurls("http://127.0.0.1:3");
+  grpc::Status st = call(&pb::Cluster::Stub::MemberUpdate, cluster.get(), update, &updated);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(st.error_message(), "etcdserver: Peer URLs already exists");
+  pb::MemberRemoveRequest remove;
+  remove.set_id(first);
+  pb::MemberRemoveResponse removed;
+  ASSERT_TRUE(call(&pb::Cluster::Stub::MemberRemove, cluster.get(), remove, &removed).ok());
+  ASSERT_TRUE(call(&pb::Cluster::Stub::MemberAdd, cluster.get(), add, &added).ok());
+  EXPECT_NE(added.member().id(), first);
+  EXPECT_EQ(added.member().peerurls(0), "http://127.0.0.1:3");
+
+  update.set_id(0x1234);
+  st = call(&pb::Cluster::Stub::MemberUpdate, cluster.get(), update, &updated);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(st.error_message(), "etcdserver: member not found");
+  update.set_id(1);
+  update.clear_peerurls();
+  update.add_peerurls("not a url");
+  st = call(&pb::Cluster::Stub::MemberUpdate, cluster.get(), update, &updated);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(st.error_message(), "etcdserver: given member URLs are invalid");
 }
 
 TEST_F(ApiServicesTest, OversizedRequestsAreRefusedAndTheServerStaysUp) {

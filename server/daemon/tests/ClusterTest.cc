@@ -83,6 +83,62 @@ class ClusterTest : public ::testing::TestWithParam<ServerKind> {
     return out;
   }
 
+  /// `member list` on member `i`: name -> {ID, status, name, peer URLs, client URLs, learner}.
+  std::map<std::string, std::vector<std::string>> membersByName(std::size_t i) {
+    std::map<std::string, std::vector<std::string>> byName;
+    for (const auto& l : lines(ctl(i, "member list"))) {
+      const auto f = fields(l);
+      EXPECT_EQ(f.size(), 6u) << l;
+      if (f.size() == 6) byName[f[2]] = f;
+    }
+    return byName;
+  }
+
+  /// `member add <name> --peer-urls=<url>` on member 0, retried while etcd finds the cluster
+  /// "unhealthy" (a member connected for less than 5 s: its strict reconfiguration check).
+  /// Returns the new member's ID ("" on failure, which fails the test).
+  std::string addMember(const ClusterMember& m) {
+    std::string added, err;
+    for (int attempt = 0; attempt < 30; ++attempt) {
+      err.clear();
+      if (cluster_->etcdctl(0, "member add " + m.name + " --peer-urls=" + m.peerUrl(), &added,
+                            &err) == 0 ||
+          err.find("unhealthy cluster") == std::string::npos) {
+        break;
+      }
+      std::this_thread::sleep_for(1s);
+    }
+    std::smatch match;
+    if (!std::regex_search(added, match, std::regex("Member +([0-9a-f]+) added to cluster"))) {
+      ADD_FAILURE() << "member add: " << added << err;
+      return "";
+    }
+    return match[1];
+  }
+
+  /// The index of a member of the initial three that is not the leader (Status over all
+  /// endpoints). Tests stop a follower: detcd's leader does not hand over its leadership when
+  /// it stops, as etcd's does, so requests forwarded to it meanwhile would time out.
+  std::size_t follower() {
+    std::string out, err;
+    EXPECT_EQ(cluster_->etcdctlAll("endpoint status", &out, &err), 0) << err;
+    for (const auto& l : lines(out)) {
+      const auto f = fields(l);
+      if (f.size() < 5 || f[4] == "true") continue;
+      for (std::size_t i = 0; i < 3; ++i) {
+        if (f[0] == cluster_->member(i).endpoint()) return i;
+      }
+    }
+    ADD_FAILURE() << "no follower in: " << out;
+    return 2;
+  }
+
+  /// Stops member `i` (SIGTERM) and waits for its exit.
+  void stopMember(std::size_t i) {
+    cluster_->child(i).signal(SIGTERM);
+    ASSERT_TRUE(cluster_->child(i).wait(30s).has_value()) << cluster_->log(i);
+  }
+
   std::string dir_;
   std::unique_ptr<ClusterProcesses> cluster_;
 };
@@ -190,6 +246,7 @@ TEST_P(ClusterTest, MemberListAddStartReadRemove) {
     const auto f = withName(members, m.name);
     EXPECT_EQ(f[1], "started") << m.name;
     EXPECT_EQ(f[3], m.peerUrl()) << m.name;
+    EXPECT_EQ(f[4], m.clientUrl()) << m.name;
     EXPECT_EQ(f[5], "false") << m.name;
   }
 
@@ -221,16 +278,10 @@ TEST_P(ClusterTest, MemberListAddStartReadRemove) {
   ASSERT_EQ(members.size(), 4u);
   ASSERT_EQ(members.count(id), 1u);
   EXPECT_EQ(members[id][3], fourth.peerUrl());
-  // etcd's new member publishes its name and client URLs through Raft once started; detcd's
-  // members never publish (docs/server.md, "The gRPC API"), so etcdctl shows the added member
-  // as it was added: no name, hence "unstarted".
-  if (GetParam() == ServerKind::kEtcd) {
-    EXPECT_EQ(members[id][1], "started");
-    EXPECT_EQ(members[id][2], fourth.name);
-  } else {
-    EXPECT_EQ(members[id][1], "unstarted");
-    EXPECT_EQ(members[id][2], "");
-  }
+  // The new member published its name and client URLs through Raft before serving clients.
+  EXPECT_EQ(members[id][1], "started");
+  EXPECT_EQ(members[id][2], fourth.name);
+  EXPECT_EQ(members[id][4], fourth.clientUrl());
 
   const std::string removed = ctl(2, "member remove " + id);
   EXPECT_TRUE(std::regex_match(removed, std::regex("Member +" + id +
@@ -318,14 +369,9 @@ TEST_P(ClusterTest, EndpointStatusAndHealthOfTheWholeCluster) {
   EXPECT_EQ(statusUrls, endpoints);
   EXPECT_EQ(leaders, 1);
 
-  // --cluster asks MemberList for the members' client URLs. etcd lists all three; detcd's
-  // MemberList knows this member's client URLs only (docs/server.md, "The gRPC API": other
-  // members never publish theirs), so it finds the member asked alone.
-  std::set<std::string> clientUrls;
-  for (std::size_t i = 0; i < 3; ++i) clientUrls.insert(cluster_->member(i).clientUrl());
-  const std::set<std::string> expected =
-      GetParam() == ServerKind::kEtcd ? clientUrls
-                                      : std::set<std::string>{cluster_->member(0).clientUrl()};
+  // --cluster asks MemberList for the members' client URLs, which every member published.
+  std::set<std::string> expected;
+  for (std::size_t i = 0; i < 3; ++i) expected.insert(cluster_->member(i).clientUrl());
   out.clear();
   err.clear();
   EXPECT_EQ(cluster_->etcdctl(0, "endpoint health --cluster", &out, &err), 0) << err;
@@ -352,6 +398,149 @@ TEST_P(ClusterTest, HealthAndMetricsOverHttp) {
   }
   EXPECT_EQ(curl(0, "/nothing"), "404 page not found\n\n404\n");
 }
+
+/// etcd's way to move a member: `member update` gives it its new peer URLs, then the member is
+/// restarted listening there (its data directory keeps its ID, whatever its flags say).
+TEST_P(ClusterTest, MemberUpdateMovesAMembersPeerUrl) {
+  const std::size_t i = follower();
+  const std::size_t a = (i + 1) % 3, b = (i + 2) % 3;  // the two that stay up
+  const std::string name = cluster_->member(i).name;
+  const std::string id = membersByName(a).at(name)[0];
+  ASSERT_NO_FATAL_FAILURE(stopMember(i));
+  const ClusterMember& moved = cluster_->movePeerPort(i);
+  const std::string out = ctl(a, "member update " + id + " --peer-urls=" + moved.peerUrl());
+  EXPECT_TRUE(std::regex_match(out, std::regex("Member +" + id + " updated in cluster +[0-9a-f]+\n")))
+      << out;
+  std::string err;
+  std::string ignored;
+  EXPECT_NE(cluster_->etcdctl(a, "member update 1234 --peer-urls=http://127.0.0.1:1", &ignored,
+                              &err),
+            0);
+  EXPECT_NE(err.find("member not found"), std::string::npos) << err;
+  err.clear();
+  EXPECT_NE(cluster_->etcdctl(a, "member update " + id + " --peer-urls=" +
+                                     cluster_->member(b).peerUrl(),
+                              &ignored, &err),
+            0);
+  EXPECT_NE(err.find("Peer URLs already exists"), std::string::npos) << err;
+  cluster_->start(i);
+  ASSERT_TRUE(cluster_->waitHealthy(i, 90s)) << cluster_->log(i);
+  EXPECT_EQ(ctl(i, "put moved yes"), "OK\n");
+  EXPECT_EQ(ctl(a, "get moved --print-value-only"), "yes\n");
+  EXPECT_EQ(ctl(b, "put back again"), "OK\n");
+  EXPECT_EQ(ctl(i, "get back --print-value-only"), "again\n");
+  const auto members = membersByName(b);
+  ASSERT_EQ(members.count(name), 1u);
+  EXPECT_EQ(members.at(name)[0], id);
+  EXPECT_EQ(members.at(name)[3], moved.peerUrl());
+}
+
+/// A removed member's peer URLs can be added again: the new member gets a new ID (etcd hashes
+/// the time into it) and starts from an empty data directory.
+TEST_P(ClusterTest, ReAddingARemovedMembersPeerUrlsGivesANewId) {
+  const ClusterMember fourth = cluster_->planMember();
+  const std::string first = addMember(fourth);
+  ASSERT_FALSE(first.empty());
+  cluster_->start(3, /*existing=*/true);
+  ASSERT_TRUE(cluster_->waitHealthy(3, 90s)) << cluster_->log(3);
+  EXPECT_EQ(membersByName(0).at(fourth.name)[0], first);
+  EXPECT_TRUE(std::regex_match(ctl(1, "member remove " + first),
+                               std::regex("Member +" + first + " removed from cluster +[0-9a-f]+\n")));
+  const auto exit = cluster_->child(3).wait(60s);
+  ASSERT_TRUE(exit.has_value()) << cluster_->log(3);
+  fs::remove_all(dir_ + "/" + fourth.name + "/data");
+  // etcd hashes the Unix time in seconds: within the second of the first add, the same peer
+  // URLs give the removed ID again ("member not found").
+  std::this_thread::sleep_for(1100ms);
+
+  const std::string second = addMember(fourth);
+  ASSERT_FALSE(second.empty());
+  EXPECT_NE(second, first);
+  cluster_->start(3, /*existing=*/true);
+  ASSERT_TRUE(cluster_->waitHealthy(3, 90s)) << cluster_->log(3);
+  EXPECT_EQ(ctl(3, "put readded yes"), "OK\n");
+  EXPECT_EQ(ctl(2, "get readded --print-value-only"), "yes\n");
+  const auto members = membersByName(2);
+  ASSERT_EQ(members.size(), 4u);
+  EXPECT_EQ(members.at(fourth.name)[0], second);
+  EXPECT_EQ(members.at(fourth.name)[1], "started");
+  EXPECT_EQ(members.at(fourth.name)[4], fourth.clientUrl());
+}
+
+/// Once a data directory exists, the --initial-cluster* flags are ignored: a member restarted
+/// with another token and state keeps its ID and rejoins.
+TEST_P(ClusterTest, RestartWithOtherInitialFlagsKeepsTheMemberOfItsDataDirectory) {
+  const std::size_t i = follower();
+  const std::size_t a = (i + 1) % 3, b = (i + 2) % 3;
+  const auto before = membersByName(a);
+  ASSERT_NO_FATAL_FAILURE(stopMember(i));
+  EXPECT_EQ(ctl(a, "put while down"), "OK\n");
+  cluster_->start(i, /*existing=*/true, "another-token");
+  ASSERT_TRUE(cluster_->waitHealthy(i, 90s)) << cluster_->log(i);
+  EXPECT_EQ(ctl(i, "get while --print-value-only"), "down\n");
+  EXPECT_EQ(ctl(i, "put after restart"), "OK\n");
+  EXPECT_EQ(ctl(b, "get after --print-value-only"), "restart\n");
+  EXPECT_EQ(membersByName(i), before);
+}
+
+/// A member started alone grows with MemberAdd, as etcd's does: it listens for peers too.
+class SingleMemberTest : public ::testing::TestWithParam<ServerKind> {
+ protected:
+  void SetUp() override {
+    dir_ = (fs::temp_directory_path() /
+            ("detcd-etcdctl-single-" + std::to_string(::getpid()) + "-" +
+             (GetParam() == ServerKind::kDetcd ? "detcd" : "etcd")))
+               .string();
+    fs::remove_all(dir_);
+    cluster_ = std::make_unique<ClusterProcesses>(GetParam(), dir_, 1);
+    cluster_->startAll();
+    ASSERT_TRUE(cluster_->waitHealthy(0, 90s)) << cluster_->log(0);
+  }
+  void TearDown() override {
+    cluster_.reset();
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  std::string dir_;
+  std::unique_ptr<ClusterProcesses> cluster_;
+};
+
+TEST_P(SingleMemberTest, GrowsWithMemberAdd) {
+  std::string out, err;
+  ASSERT_EQ(cluster_->etcdctl(0, "put before growing", &out, &err), 0) << err;
+  const ClusterMember second = cluster_->planMember();
+  std::string added;
+  for (int attempt = 0; attempt < 30; ++attempt) {  // etcd's strict reconfiguration check
+    err.clear();
+    if (cluster_->etcdctl(0, "member add " + second.name + " --peer-urls=" + second.peerUrl(),
+                          &added, &err) == 0 ||
+        err.find("unhealthy cluster") == std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(1s);
+  }
+  ASSERT_NE(added.find("added to cluster"), std::string::npos) << added << err;
+  cluster_->start(1, /*existing=*/true);
+  ASSERT_TRUE(cluster_->waitHealthy(1, 90s)) << cluster_->log(1);
+  out.clear();
+  EXPECT_EQ(cluster_->etcdctl(1, "get before --print-value-only", &out, &err), 0) << err;
+  EXPECT_EQ(out, "growing\n");
+  out.clear();
+  EXPECT_EQ(cluster_->etcdctl(1, "put after growing", &out, &err), 0) << err;
+  out.clear();
+  EXPECT_EQ(cluster_->etcdctl(0, "get after --print-value-only", &out, &err), 0) << err;
+  EXPECT_EQ(out, "growing\n");
+  out.clear();
+  EXPECT_EQ(cluster_->etcdctl(0, "member list", &out, &err), 0) << err;
+  const auto rows = lines(out);
+  ASSERT_EQ(rows.size(), 2u) << out;
+  for (const auto& r : rows) EXPECT_EQ(fields(r)[1], "started") << r;
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, SingleMemberTest,
+                         ::testing::Values(ServerKind::kDetcd, ServerKind::kEtcd),
+                         [](const ::testing::TestParamInfo<ServerKind>& p) {
+                           return p.param == ServerKind::kDetcd ? "detcd" : "etcd";
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Servers, ClusterTest,
                          ::testing::Values(ServerKind::kDetcd, ServerKind::kEtcd),

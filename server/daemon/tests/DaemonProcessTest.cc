@@ -122,6 +122,26 @@ TEST_F(DaemonProcessTest, BadFlagExitsTwoNamingIt) {
   EXPECT_NE(readFile(dir_ + "/err").find("--heartbeat-interval"), std::string::npos);
 }
 
+TEST_F(DaemonProcessTest, JoiningWithNoMemberAnsweringExitsOneSayingWhy) {
+  const std::string client = "http://127.0.0.1:" + std::to_string(freePort());
+  const std::string peer = "http://127.0.0.1:" + std::to_string(freePort());
+  const std::string nobody = "http://127.0.0.1:" + std::to_string(freePort());
+  Child joiner({detcdBinary(), "--name=s2", "--data-dir=" + dir_ + "/data",
+                "--listen-client-urls=" + client, "--advertise-client-urls=" + client,
+                "--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
+                "--initial-cluster=s1=" + nobody + ",s2=" + peer,
+                "--initial-cluster-state=existing"},
+               dir_, dir_ + "/joiner.out", dir_ + "/joiner.log");
+  const auto exit = joiner.wait(20s);
+  const std::string log = readFile(dir_ + "/joiner.log");
+  ASSERT_TRUE(exit.has_value()) << log;
+  EXPECT_EQ(*exit, 1);
+  EXPECT_NE(log.find("could not get the member list from any other member of --initial-cluster"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("cannot get the member list from " + nobody), std::string::npos) << log;
+}
+
 TEST_F(DaemonProcessTest, DamagedWalIsRefusedWithTheReason) {
   int ports[2] = {0, 0};
   {
@@ -132,7 +152,9 @@ TEST_F(DaemonProcessTest, DamagedWalIsRefusedWithTheReason) {
     int st = 0;
     for (int i = 0; i < 5; ++i) etcdctl(server.endpoint(), "put k" + std::to_string(i) + " v", &st);
   }  // SIGKILL
-  // Flip a byte in the middle of the first WAL segment (not a torn tail: real corruption).
+  // Flip a byte in the middle of the first WAL segment (not a torn tail: real corruption): the
+  // data of the third record after the header (crc, metadata with the cluster token), which
+  // later synced records follow; a byte of a record's padding would go unnoticed.
   fs::path wal;
   for (const auto& e : fs::directory_iterator(dir_ + "/data/member/wal")) {
     if (e.path().extension() == ".wal") wal = e.path();
@@ -140,11 +162,11 @@ TEST_F(DaemonProcessTest, DamagedWalIsRefusedWithTheReason) {
   ASSERT_FALSE(wal.empty());
   {
     std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(100);
+    f.seekg(184);
     char c = 0;
     f.read(&c, 1);
     c = static_cast<char>(c ^ 0x5a);
-    f.seekp(100);
+    f.seekp(184);
     f.write(&c, 1);
   }
   ServerProcess refused(ServerKind::kDetcd, dir_, {}, ports[0], ports[1]);

@@ -85,11 +85,18 @@ const ClusterMember& ClusterProcesses::planMember() {
   return members_.back();
 }
 
+const ClusterMember& ClusterProcesses::movePeerPort(std::size_t i) {
+  std::set<int> taken;
+  for (const auto& m : members_) taken.insert({m.clientPort, m.peerPort, m.metricsPort});
+  members_.at(i).peerPort = distinctFreePort(taken);
+  return members_.at(i);
+}
+
 void ClusterProcesses::startAll() {
   for (std::size_t i = 0; i < members_.size(); ++i) start(i);
 }
 
-void ClusterProcesses::start(std::size_t i, bool existing) {
+void ClusterProcesses::start(std::size_t i, bool existing, const std::string& token) {
   std::string cluster;
   // A new cluster bootstraps the initial members; a joining member lists all planned ones.
   for (std::size_t j = 0; j < (existing ? members_.size() : initialSize_); ++j) {
@@ -102,7 +109,7 @@ void ClusterProcesses::start(std::size_t i, bool existing) {
       << "listen-client-urls: " << m.clientUrl() << "\nadvertise-client-urls: " << m.clientUrl()
       << "\nlisten-peer-urls: " << m.peerUrl() << "\ninitial-advertise-peer-urls: "
       << m.peerUrl() << "\nlisten-metrics-urls: http://127.0.0.1:" << m.metricsPort
-      << "\ninitial-cluster: " << cluster << "\ninitial-cluster-token: etcd-cluster-1\n"
+      << "\ninitial-cluster: " << cluster << "\ninitial-cluster-token: " << token << "\n"
       << "initial-cluster-state: " << (existing ? "existing" : "new") << "\n";
   children_.at(i) = std::make_unique<Child>(
       std::vector<std::string>{kind_ == ServerKind::kDetcd ? detcdBinary() : etcdBinary(),

@@ -23,8 +23,8 @@ std::string etcdBinary();
 /// destruction.
 class ServerProcess {
  public:
-  /// Ports 0: free ones are picked (a restart on the same data passes the previous ones: the
-  /// member ID derives from the peer URL).
+  /// Ports 0: free ones are picked (a restart on the same data passes the previous ones, so that
+  /// it is found where it was).
   ServerProcess(ServerKind kind, const std::string& dir, const std::vector<std::string>& extraFlags,
                 int clientPort = 0, int peerPort = 0);
 
@@ -72,8 +72,11 @@ class ClusterProcesses {
   /// Picks ports for one more member (etcdN+1) without starting it (before MemberAdd).
   const ClusterMember& planMember();
   /// Starts member `i` (0-based) from its config file; `existing` writes
-  /// initial-cluster-state: existing with every planned member in initial-cluster.
-  void start(std::size_t i, bool existing = false);
+  /// initial-cluster-state: existing with every planned member in initial-cluster; `token` is
+  /// the initial-cluster-token written.
+  void start(std::size_t i, bool existing = false, const std::string& token = "etcd-cluster-1");
+  /// Gives member `i` a new free peer port (for MemberUpdate; the next start() listens there).
+  const ClusterMember& movePeerPort(std::size_t i);
   /// Waits until `etcdctl endpoint health` succeeds on member `i`; false after `timeout`.
   bool waitHealthy(std::size_t i, std::chrono::milliseconds timeout);
 
