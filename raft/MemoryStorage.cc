@@ -68,7 +68,7 @@ Error MemoryStorage::applySnapshot(const raftpb::Snapshot& snap) {
 }
 
 Result<raftpb::Snapshot> MemoryStorage::createSnapshot(std::uint64_t i, const raftpb::ConfState* cs,
-                                                       const std::string& data) {
+                                                       std::string data) {
   if (i <= snapshot_.metadata().index()) return {{}, Error::SnapOutOfDate};
   if (i > lastIndex()) {
     throw std::out_of_range("MemoryStorage::createSnapshot: index " + std::to_string(i) +
@@ -78,7 +78,7 @@ Result<raftpb::Snapshot> MemoryStorage::createSnapshot(std::uint64_t i, const ra
   snapshot_.mutable_metadata()->set_index(i);
   snapshot_.mutable_metadata()->set_term(ents_[i - offset].term());
   if (cs != nullptr) *snapshot_.mutable_metadata()->mutable_conf_state() = *cs;
-  snapshot_.set_data(data);
+  snapshot_.set_data(std::move(data));  // a whole store: not copied once more
   return {snapshot_, Error::None};
 }
 

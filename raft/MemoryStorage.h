@@ -33,7 +33,7 @@ class MemoryStorage : public Storage {
   // Makes a snapshot at applied index i (<= lastIndex) with the given membership and data.
   // Error::SnapOutOfDate if i is not newer than the current snapshot.
   Result<raftpb::Snapshot> createSnapshot(std::uint64_t i, const raftpb::ConfState* cs,
-                                          const std::string& data);
+                                          std::string data);
   // Discards entries before index i (i <= lastIndex; i must be covered by the application's
   // snapshot). Error::Compacted if already compacted past i.
   Error compact(std::uint64_t i);

@@ -123,7 +123,10 @@ Node::Impl::~Impl() {
 
 raftpb::Snapshot Node::Impl::bootstrapSnapshot() const {
   serverpb::SnapshotData d;
-  *d.mutable_store() = store_.snapshot();
+  {
+    auto store = store_.snapshot();
+    d.mutable_store()->Swap(&store);  // not a deep copy of every record
+  }
   std::map<std::uint64_t, const InitialMember*> sorted;
   for (const auto& m : cfg_.initialCluster) sorted[m.id] = &m;
   raftpb::Snapshot s;
@@ -590,7 +593,10 @@ void Node::Impl::serveReads(const std::vector<raft::ReadState>& readStates) {
 void Node::Impl::maybeSnapshot() {
   if (stopped_ || consistentIndex_ - snapshotIndex_ < cfg_.snapshotCount) return;
   serverpb::SnapshotData d;
-  *d.mutable_store() = store_.snapshot();
+  {
+    auto store = store_.snapshot();
+    d.mutable_store()->Swap(&store);  // not a deep copy of every record
+  }
   members_.save(&d);
   alarms_.save(&d);
   d.set_consistent_index(consistentIndex_);

@@ -51,13 +51,17 @@ std::string encodeSnapshotFile(const Snapshot& snapshot) {
   toProto(cs.learnersNext, pcs->mutable_learners_next());
   pcs->set_auto_leave(cs.autoLeave);
   m.set_data(snapshot.data);
-  const std::string payload = m.SerializeAsString();
+  // The header, then the payload serialized in place behind it (a snapshot holds a whole store:
+  // no extra copies).
   std::string out(kFileHeaderBytes, '\0');
   out.replace(0, 4, kMagic);
+  out.reserve(kFileHeaderBytes + m.ByteSizeLong());
+  m.AppendToString(&out);
+  const std::string_view payload = std::string_view(out).substr(kFileHeaderBytes);
   auto* p = reinterpret_cast<unsigned char*>(out.data());
   boost::endian::store_little_u32(p + 4, crc32c(0, payload));
   boost::endian::store_little_u64(p + 8, payload.size());
-  return out + payload;
+  return out;
 }
 
 Result<Snapshot> decodeSnapshotFile(std::string_view bytes) {
